@@ -112,3 +112,17 @@ export interface LabelledCase {
   readonly fault_start_ms: number;
   readonly fault_end_ms?: number;
 }
+
+/**
+ * A streaming univariate anomaly scorer (NAB's contract): fed one point at a time, in time order, with no
+ * look-ahead; returns an anomaly score in [0, 1] for that point. Stateful; one instance per series.
+ */
+export interface StreamingScorer {
+  update(time_ms: number, value: number): number;
+}
+
+/** An offline case: the label plus everything a Localizer may read (the onset is supplied separately). */
+export interface OfflineCase {
+  readonly label: LabelledCase;
+  readonly input: Omit<LocalizeInput, "anomaly_start_ms">;
+}
