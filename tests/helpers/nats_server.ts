@@ -71,7 +71,9 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
     let seen = "";
     const deadline = Date.now() + 15_000;
     while (!seen.includes("Server is ready")) {
-      if (Date.now() > deadline) throw new Error(`nats-server did not start within 15 s: ${seen.slice(-500)}`);
+      if (Date.now() > deadline) {
+        throw new Error(`nats-server did not start within 15 s: ${seen.slice(-500)}`);
+      }
       const { value, done } = await reader.read();
       if (done) throw new Error(`nats-server exited during start: ${seen.slice(-500)}`);
       seen += value;

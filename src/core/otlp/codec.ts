@@ -41,6 +41,14 @@ const requestTypes = mapSignals((s) => otlpType(REQUEST_TYPE[s]));
 const responseTypes = mapSignals((s) => otlpType(RESPONSE_TYPE[s]));
 const statusType = otlpType("RpcStatus");
 
+/**
+ * protobufjs returns Node Buffers from a shared pool under Deno; expose plain Uint8Array views so that
+ * `slice()` copies (Buffer#slice does not) and callers never see Buffer semantics.
+ */
+function plain(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 function mapSignals<T>(f: (s: OtlpSignal) => T): Record<OtlpSignal, T> {
   return { traces: f("traces"), metrics: f("metrics"), logs: f("logs") };
 }
@@ -103,12 +111,12 @@ export function otlpMessageFromJson(signal: OtlpSignal, request: unknown): proto
 
 /** Encodes an Export{Trace,Metrics,Logs}ServiceRequest given in OTLP/JSON object form. */
 export function encodeOtlp(signal: OtlpSignal, request: OtlpObject): Uint8Array {
-  return requestTypes[signal].encode(otlpMessageFromJson(signal, request)).finish();
+  return plain(requestTypes[signal].encode(otlpMessageFromJson(signal, request)).finish());
 }
 
 /** Encodes an already-built protobufjs message of the signal's request type. */
 export function encodeOtlpMessage(signal: OtlpSignal, message: protobuf.Message): Uint8Array {
-  return requestTypes[signal].encode(message).finish();
+  return plain(requestTypes[signal].encode(message).finish());
 }
 
 /** Decodes protobuf bytes into a protobufjs message (throws on malformed input). */
@@ -135,7 +143,7 @@ export function encodeExportResponse(
   const body = partial && (partial.rejected > 0 || partial.error_message)
     ? { partialSuccess: { [REJECTED_FIELD[signal]]: partial.rejected, errorMessage: partial.error_message } }
     : {};
-  return type.encode(type.fromObject(body)).finish();
+  return plain(type.encode(type.fromObject(body)).finish());
 }
 
 /** The same response in OTLP/JSON. */
@@ -154,7 +162,7 @@ export function exportResponseJson(
 
 /** google.rpc.Status, protobuf. `code` is a google.rpc.Code (3 INVALID_ARGUMENT, 14 UNAVAILABLE, ...). */
 export function encodeRpcStatus(code: number, message: string): Uint8Array {
-  return statusType.encode(statusType.fromObject({ code, message })).finish();
+  return plain(statusType.encode(statusType.fromObject({ code, message })).finish());
 }
 
 export function decodeRpcStatus(bytes: Uint8Array): { code: number; message: string } {
