@@ -1,0 +1,372 @@
+import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import fc from "fast-check";
+import { decodeOtlp, encodeOtlp } from "../core/otlp/codec.ts";
+import { exportWithSdk } from "../../tests/features/otel_sdk_fixture.ts";
+import {
+  idHex,
+  type MetricPointView,
+  OtlpScanError,
+  scanLogs,
+  scanMetrics,
+  scanTraces,
+  type SpanView,
+  validateOtlp,
+} from "./otlp_scan.ts";
+
+function b64ToHex(s: string | undefined): string {
+  if (!s) return "";
+  if (/^[0-9a-f]*$/.test(s) && s.length % 2 === 0) return s;
+  return Array.from(atob(s), (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+}
+
+function flat(span: SpanView) {
+  return {
+    service: span.resource.service,
+    pod: span.resource.pod,
+    trace_id: idHex(span.trace_id),
+    span_id: idHex(span.span_id),
+    parent: idHex(span.parent_span_id),
+    name: span.name,
+    kind: span.kind,
+    start_ms: span.start_ms,
+    duration_ms: Math.round(span.duration_ms * 1e6),
+    status: span.status_code,
+    http: span.http_status,
+    grpc: span.grpc_status,
+    db: span.db_system,
+    peer: span.peer_service,
+    messaging: span.messaging_system,
+  };
+}
+
+// deno-lint-ignore no-explicit-any
+function attr(attrs: any[] | undefined, ...keys: string[]): any {
+  for (const k of keys) {
+    const a = attrs?.find((x) => x.key === k);
+    if (a) return a.value.stringValue ?? Number(a.value.intValue ?? a.value.doubleValue);
+  }
+  return undefined;
+}
+
+/** The same fields through a full protobufjs decode. */
+// deno-lint-ignore no-explicit-any
+function viaProtobufjs(bytes: Uint8Array): any[] {
+  const out = [];
+  const req = decodeOtlp("traces", bytes);
+  for (const rs of req.resourceSpans ?? []) {
+    const service = attr(rs.resource?.attributes, "service.name") ?? "unknown_service";
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        const start = BigInt(s.startTimeUnixNano), end = BigInt(s.endTimeUnixNano);
+        out.push({
+          service,
+          pod: attr(rs.resource?.attributes, "k8s.pod.name") ?? "",
+          trace_id: b64ToHex(s.traceId),
+          span_id: b64ToHex(s.spanId),
+          parent: b64ToHex(s.parentSpanId),
+          name: s.name,
+          kind: s.kind ?? 0,
+          start_ms: Number(start / 1_000_000n) + Number(start % 1_000_000n) / 1e6,
+          duration_ms: Number(end - start),
+          status: s.status?.code ?? 0,
+          http: attr(s.attributes, "http.response.status_code", "http.status_code") ?? 0,
+          grpc: attr(s.attributes, "rpc.grpc.status_code") ?? -1,
+          db: attr(s.attributes, "db.system", "db.system.name") ?? "",
+          peer: attr(s.attributes, "peer.service") ?? "",
+          messaging: attr(s.attributes, "messaging.system") ?? "",
+        });
+      }
+    }
+  }
+  return out;
+}
+
+Deno.test("scanTraces() matches a full protobufjs decode of OpenTelemetry JS SDK exports", async () => {
+  const bodies = await exportWithSdk(({ tracer, start }) => {
+    const fe = tracer("frontend", { "k8s.pod.name": "frontend-7d9f-abc" });
+    const api = tracer("api");
+    for (let i = 0; i < 150; i++) {
+      const root = start(fe, "GET /checkout", {
+        kind: SpanKind.SERVER,
+        attributes: { "http.response.status_code": i % 10 === 0 ? 503 : 200 },
+      });
+      const call = start(fe, "POST", { kind: SpanKind.CLIENT, attributes: { "peer.service": "api" } }, root);
+      const srv = start(api, "POST /orders", {
+        kind: SpanKind.SERVER,
+        attributes: { "rpc.grpc.status_code": i % 7 },
+      }, call);
+      const db = start(api, "SELECT orders", {
+        kind: SpanKind.CLIENT,
+        attributes: { "db.system": "postgresql" },
+      }, srv);
+      if (i % 5 === 0) db.setStatus({ code: SpanStatusCode.ERROR });
+      const q = start(api, "orders publish", {
+        kind: SpanKind.PRODUCER,
+        attributes: { "messaging.system": "kafka" },
+      }, srv);
+      for (const s of [q, db, srv, call, root]) s.end();
+    }
+  });
+  assertEquals(bodies.length > 1, true);
+  let n = 0;
+  for (const b of bodies) {
+    const mine: unknown[] = [];
+    scanTraces(b, (s) => mine.push(flat(s)));
+    assertEquals(mine, viaProtobufjs(b));
+    n += mine.length;
+  }
+  assertEquals(n, 750);
+});
+
+Deno.test("scanTraces() reads every branch of hand-built OTLP, whatever the field order", () => {
+  const req = {
+    resourceSpans: [{
+      scopeSpans: [{
+        spans: [{
+          traceId: "0102030405060708090a0b0c0d0e0f10",
+          spanId: "1112131415161718",
+          parentSpanId: "2122232425262728",
+          name: "GET /é",
+          kind: 3,
+          startTimeUnixNano: "1700000000123456789",
+          endTimeUnixNano: "1700000000200000000",
+          attributes: [
+            { key: "http.status_code", value: { stringValue: "502" } },
+            { key: "rpc.grpc.status_code", value: { intValue: "14" } },
+            { key: "db.system.name", value: { stringValue: "redis" } },
+            { key: "db.namespace", value: { stringValue: "0" } },
+            { key: "server.address", value: { stringValue: "cache.local" } },
+            { key: "messaging.destination.name", value: { stringValue: "orders" } },
+            { key: "other", value: { arrayValue: { values: [{ intValue: 1 }] } } },
+          ],
+          events: [{ name: "e", timeUnixNano: "1" }],
+          status: { code: 2, message: "boom" },
+        }],
+      }],
+      resource: {
+        attributes: [
+          { key: "service.name", value: { stringValue: "cart" } },
+          { key: "k8s.pod.name", value: { stringValue: "cart-1" } },
+          { key: "host.name", value: { stringValue: "node-a" } },
+          { key: "service.instance.id", value: { stringValue: "i-1" } },
+        ],
+      },
+    }, { scopeSpans: [{ spans: [{ name: "x", startTimeUnixNano: "0", endTimeUnixNano: "0" }] }] }],
+  };
+  const bytes = encodeOtlp("traces", req);
+  const seen: ReturnType<typeof flat>[] = [];
+  const extra: unknown[] = [];
+  scanTraces(bytes, (s) => {
+    seen.push(flat(s));
+    extra.push([s.resource.host, s.resource.instance, s.db_name, s.server_address, s.messaging_destination]);
+  });
+  assertEquals(seen[0], {
+    service: "cart",
+    pod: "cart-1",
+    trace_id: "0102030405060708090a0b0c0d0e0f10",
+    span_id: "1112131415161718",
+    parent: "2122232425262728",
+    name: "GET /é",
+    kind: 3,
+    start_ms: 1700000000123.4568,
+    duration_ms: 76543211,
+    status: 2,
+    http: 502,
+    grpc: 14,
+    db: "redis",
+    peer: "",
+    messaging: "",
+  });
+  assertEquals(extra[0], ["node-a", "i-1", "0", "cache.local", "orders"]);
+  assertEquals(seen[1].service, "unknown_service");
+  assertEquals(seen[1].trace_id, "");
+});
+
+Deno.test("scanMetrics() reads gauges, sums, histograms, summaries and labels", () => {
+  const res = { attributes: [{ key: "service.name", value: { stringValue: "db" } }] };
+  const pt = (v: number, extra = {}) => ({ timeUnixNano: "1700000010000000000", asDouble: v, ...extra });
+  const bytes = encodeOtlp("metrics", {
+    resourceMetrics: [{
+      resource: res,
+      scopeMetrics: [{
+        metrics: [
+          {
+            name: "cpu",
+            unit: "1",
+            gauge: {
+              dataPoints: [
+                pt(0.5, {
+                  attributes: [{ key: "state", value: { stringValue: "user" } }, {
+                    key: "cpu",
+                    value: { intValue: 1 },
+                  }],
+                }),
+              ],
+            },
+          },
+          {
+            name: "req",
+            sum: {
+              dataPoints: [{ timeUnixNano: "1700000010000000000", asInt: "-42" }],
+              aggregationTemporality: 2,
+              isMonotonic: true,
+            },
+          },
+          {
+            name: "lat",
+            histogram: {
+              dataPoints: [{
+                timeUnixNano: "1700000010000000000",
+                count: "6",
+                sum: 12.5,
+                bucketCounts: ["1", "2", "3"],
+                explicitBounds: [1, 5],
+                min: 0.5,
+                max: 9,
+              }],
+              aggregationTemporality: 1,
+            },
+          },
+          {
+            name: "q",
+            summary: { dataPoints: [{ timeUnixNano: "1700000010000000000", count: "4", sum: 8 }] },
+          },
+        ],
+      }],
+    }],
+  });
+  const got: Partial<MetricPointView>[] = [];
+  scanMetrics(bytes, (p) =>
+    got.push({
+      name: p.name,
+      kind: p.kind,
+      temporality: p.temporality,
+      monotonic: p.monotonic,
+      value: p.value,
+      count: p.count,
+      sum: p.sum,
+      bucket_counts: p.bucket_counts,
+      explicit_bounds: p.explicit_bounds,
+      min: p.min,
+      max: p.max,
+      labels: p.labels,
+      time_ms: p.time_ms,
+    }));
+  const base = {
+    temporality: 0,
+    monotonic: false,
+    count: 0,
+    sum: 0,
+    bucket_counts: null,
+    explicit_bounds: null,
+    min: NaN,
+    max: NaN,
+    labels: "",
+    time_ms: 1700000010000,
+  };
+  assertEquals(got, [
+    { ...base, name: "cpu", kind: "gauge", value: 0.5, labels: "cpu=1,state=user" },
+    { ...base, name: "req", kind: "sum", value: -42, temporality: 2, monotonic: true },
+    {
+      ...base,
+      name: "lat",
+      kind: "histogram",
+      value: NaN,
+      temporality: 1,
+      count: 6,
+      sum: 12.5,
+      bucket_counts: [1, 2, 3],
+      explicit_bounds: [1, 5],
+      min: 0.5,
+      max: 9,
+    },
+    { ...base, name: "q", kind: "summary", value: NaN, count: 4, sum: 8 },
+  ]);
+});
+
+Deno.test("scanLogs() reads severity, body, ids and falls back to observed time", () => {
+  const bytes = encodeOtlp("logs", {
+    resourceLogs: [{
+      resource: { attributes: [{ key: "service.name", value: { stringValue: "api" } }] },
+      scopeLogs: [{
+        logRecords: [
+          {
+            timeUnixNano: "1700000000000000000",
+            severityNumber: 17,
+            severityText: "ERROR",
+            body: { stringValue: "db timeout after 30 ms" },
+            traceId: "0102030405060708090a0b0c0d0e0f10",
+            spanId: "0102030405060708",
+          },
+          {
+            observedTimeUnixNano: "1700000001000000000",
+            severityNumber: 9,
+            body: { kvlistValue: { values: [] } },
+          },
+        ],
+      }],
+    }],
+  });
+  const got: unknown[] = [];
+  scanLogs(
+    bytes,
+    (l) =>
+      got.push([
+        l.resource.service,
+        l.time_ms,
+        l.severity_number,
+        l.severity_text,
+        l.body,
+        idHex(l.trace_id),
+      ]),
+  );
+  assertEquals(got, [
+    ["api", 1700000000000, 17, "ERROR", "db timeout after 30 ms", "0102030405060708090a0b0c0d0e0f10"],
+    ["api", 1700000001000, 9, "", "", ""],
+  ]);
+});
+
+Deno.test("validateOtlp() rejects malformed input with OtlpScanError", () => {
+  const good = encodeOtlp("traces", {
+    resourceSpans: [{
+      scopeSpans: [{ spans: [{ name: "a", traceId: "0102030405060708090a0b0c0d0e0f10" }] }],
+    }],
+  });
+  assertEquals(validateOtlp("traces", good), 1);
+  for (let cut = 1; cut < good.length; cut++) {
+    assertThrows(() => validateOtlp("traces", good.subarray(0, cut)), OtlpScanError);
+  }
+  assertThrows(() => validateOtlp("traces", new Uint8Array([0x0b])), OtlpScanError); // wire type 3
+  assertThrows(() => validateOtlp("traces", new Uint8Array([0x00, 0x00])), OtlpScanError); // field 0
+  assertThrows(() => validateOtlp("traces", new Uint8Array([0x08, 0x01])), OtlpScanError); // resource_spans as varint
+  assertThrows(
+    () => validateOtlp("logs", new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])),
+    OtlpScanError,
+  );
+  assertThrows(
+    () =>
+      validateOtlp(
+        "metrics",
+        new Uint8Array([0x0a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]),
+      ),
+    OtlpScanError,
+  );
+});
+
+Deno.test("scanners never hang or throw anything but OtlpScanError on arbitrary bytes", () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.constantFrom("traces", "metrics", "logs"),
+      (bytes, signal) => {
+        try {
+          validateOtlp(signal as "traces", bytes);
+        } catch (e) {
+          if (!(e instanceof OtlpScanError)) throw e;
+        }
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
