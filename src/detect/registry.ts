@@ -1,0 +1,142 @@
+/**
+ * Every detector, by name: its config schema (defaults and docs), and its factory. Explicit array, no
+ * import side effects; the runtime and the evaluation harness look detectors up with `createDetector`.
+ */
+import { z } from "zod";
+import type { Detector } from "./detector.ts";
+import type { ThresholdConfig } from "./dynamic_threshold.ts";
+import { BocpdModel } from "./bocpd.ts";
+import { IsolationForestDetector } from "./isolation_forest.ts";
+import { NSigmaModel } from "./nsigma.ts";
+import { RobustScoreModel } from "./robust_score.ts";
+import { SpectralResidualModel } from "./spectral_residual.ts";
+import { UnivariateDetector } from "./univariate_detector.ts";
+
+export const thresholdSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("static"), value: z.number() }),
+  z.strictObject({
+    type: z.literal("sliding_sigma"),
+    window: z.number().int().min(2).default(120),
+    k: z.number().positive().default(3),
+    min_history: z.number().int().min(1).default(10),
+    floor: z.number().default(0),
+  }),
+  z.strictObject({
+    type: z.literal("pot"),
+    risk: z.number().gt(0).lt(1).default(1e-3),
+    init_quantile: z.number().gt(0).lt(1).default(0.98),
+    calibration: z.number().int().min(10).default(100),
+    floor: z.number().default(0),
+  }),
+]);
+
+export interface DetectorSpec<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly config: S;
+  readonly create: (config: z.output<S>) => Detector;
+}
+
+function spec<S extends z.ZodType>(s: DetectorSpec<S>): DetectorSpec {
+  return s as unknown as DetectorSpec;
+}
+
+const windowed = {
+  window: z.number().int().min(4).default(60).describe("baseline length in windows"),
+  min_history: z.number().int().min(2).default(10).describe("windows before scoring"),
+};
+
+export const DETECTORS: readonly DetectorSpec[] = [
+  spec({
+    name: "robust_score",
+    description: "|x - median| / IQR over a sliding baseline (BARO's robust score), per indicator",
+    config: z.strictObject({
+      ...windowed,
+      threshold: thresholdSchema.default({ type: "static", value: 5 }),
+    }),
+    create: (c) =>
+      new UnivariateDetector("robust_score", () => new RobustScoreModel(c), c.threshold as ThresholdConfig),
+  }),
+  spec({
+    name: "nsigma",
+    description: "|x - mean| / std over a sliding baseline, per indicator",
+    config: z.strictObject({
+      ...windowed,
+      threshold: thresholdSchema.default({ type: "static", value: 3 }),
+    }),
+    create: (c) => new UnivariateDetector("nsigma", () => new NSigmaModel(c), c.threshold as ThresholdConfig),
+  }),
+  spec({
+    name: "bocpd",
+    description: "Bayesian online change-point detection; score = P(run length <= recent)",
+    config: z.strictObject({
+      expected_run_length: z.number().gt(1).default(250),
+      max_run_length: z.number().int().min(4).default(200),
+      recent: z.number().int().min(0).default(3),
+      window: z.number().int().min(4).default(120),
+      min_history: z.number().int().min(2).default(10),
+      threshold: thresholdSchema.default({ type: "static", value: 0.5 }),
+    }),
+    create: (c) => new UnivariateDetector("bocpd", () => new BocpdModel(c), c.threshold as ThresholdConfig),
+  }),
+  spec({
+    name: "spectral_residual",
+    description: "spectral residual saliency of the newest point (FFT), per indicator",
+    config: z.strictObject({
+      window: z.number().int().min(8).default(64),
+      extend: z.number().int().min(1).default(5),
+      average: z.number().int().min(1).default(3),
+      min_history: z.number().int().min(4).default(16),
+      threshold: thresholdSchema.default({
+        type: "pot",
+        risk: 1e-3,
+        init_quantile: 0.98,
+        calibration: 50,
+        floor: 1,
+      }),
+    }),
+    create: (c) =>
+      new UnivariateDetector(
+        "spectral_residual",
+        () =>
+          new SpectralResidualModel({
+            window: c.window,
+            extend: c.extend,
+            average: c.average,
+            min_history: c.min_history,
+          }),
+        c.threshold as ThresholdConfig,
+      ),
+  }),
+  spec({
+    name: "isolation_forest",
+    description: "Isolation Forest over each service's indicator vector, retrained online on normal windows",
+    config: z.strictObject({
+      trees: z.number().int().min(1).default(50),
+      sample_size: z.number().int().min(2).default(64),
+      seed: z.number().int().default(1),
+      buffer: z.number().int().min(8).default(256),
+      min_history: z.number().int().min(4).default(32),
+      retrain_every: z.number().int().min(1).default(32),
+      threshold: thresholdSchema.default({ type: "static", value: 0.62 }),
+    }),
+    create: (c) => new IsolationForestDetector({ ...c, threshold: c.threshold as ThresholdConfig }),
+  }),
+];
+
+/** The names of every registered detector. */
+export const DETECTOR_NAMES: readonly string[] = DETECTORS.map((d) => d.name);
+
+/**
+ * Validates `config` against the named detector's schema (defaults applied, unknown keys rejected) and
+ * builds it. Throws RangeError for an unknown name and a ZodError listing every config problem.
+ */
+export function createDetector(name: string, config: unknown = {}): Detector {
+  const s = DETECTORS.find((d) => d.name === name);
+  if (!s) {
+    throw new RangeError(
+      `Cannot create detector as name must be one of ${DETECTOR_NAMES.join(", ")}: current value is ${name}`,
+    );
+  }
+  return s.create(s.config.parse(config));
+}
