@@ -24,6 +24,8 @@ interface MsgSpec {
   /** numeric repeated fields may also come packed (wire type 2) */
   readonly packable: boolean[];
   readonly child: (MsgSpec | undefined)[];
+  /** string fields, whose bytes must be valid UTF-8 (proto3) */
+  readonly utf8: boolean[];
   /** what this message is for the signal's item count and id checks */
   item?: "span" | "point" | "log";
 }
@@ -31,7 +33,10 @@ interface MsgSpec {
 const VARINT = 0, I64 = 1, LEN = 2, I32 = 5;
 
 function spec(name: string): MsgSpec {
-  return { name, wire: [], packable: [], child: [] };
+  return { name, wire: [], packable: [], child: [], utf8: [] };
+}
+function str(m: MsgSpec, ...ns: number[]): void {
+  for (const n of ns) (m.wire[n] = LEN), (m.utf8[n] = true);
 }
 function field(m: MsgSpec, n: number, wire: number, child?: MsgSpec, packable = false): void {
   m.wire[n] = wire;
@@ -44,7 +49,7 @@ const AnyValue = spec("AnyValue");
 const ArrayValue = spec("ArrayValue");
 const KeyValueList = spec("KeyValueList");
 const KeyValue = spec("KeyValue");
-field(AnyValue, 1, LEN);
+str(AnyValue, 1);
 field(AnyValue, 2, VARINT);
 field(AnyValue, 3, VARINT);
 field(AnyValue, 4, I64);
@@ -53,11 +58,10 @@ field(AnyValue, 6, LEN, KeyValueList);
 field(AnyValue, 7, LEN);
 field(ArrayValue, 1, LEN, AnyValue);
 field(KeyValueList, 1, LEN, KeyValue);
-field(KeyValue, 1, LEN);
+str(KeyValue, 1);
 field(KeyValue, 2, LEN, AnyValue);
 const Scope = spec("InstrumentationScope");
-field(Scope, 1, LEN);
-field(Scope, 2, LEN);
+str(Scope, 1, 2);
 field(Scope, 3, LEN, KeyValue);
 field(Scope, 4, VARINT);
 const Resource = spec("Resource");
@@ -67,31 +71,32 @@ field(Resource, 2, VARINT);
 function resourceAndScope(resourceMsg: MsgSpec, scopeMsg: MsgSpec, items: MsgSpec, itemField: number) {
   field(resourceMsg, 1, LEN, Resource);
   field(resourceMsg, 2, LEN, scopeMsg);
-  field(resourceMsg, 3, LEN);
+  str(resourceMsg, 3);
   field(scopeMsg, 1, LEN, Scope);
   field(scopeMsg, itemField, LEN, items);
-  field(scopeMsg, 3, LEN);
+  str(scopeMsg, 3);
 }
 
 // traces
 const Status = spec("Status");
-field(Status, 2, LEN);
+str(Status, 2);
 field(Status, 3, VARINT);
 const SpanEvent = spec("Span.Event");
 field(SpanEvent, 1, I64);
-field(SpanEvent, 2, LEN);
+str(SpanEvent, 2);
 field(SpanEvent, 3, LEN, KeyValue);
 field(SpanEvent, 4, VARINT);
 const SpanLink = spec("Span.Link");
 field(SpanLink, 1, LEN);
 field(SpanLink, 2, LEN);
-field(SpanLink, 3, LEN);
+str(SpanLink, 3);
 field(SpanLink, 4, LEN, KeyValue);
 field(SpanLink, 5, VARINT);
 field(SpanLink, 6, I32);
 const Span = spec("Span");
 Span.item = "span";
-for (const n of [1, 2, 3, 4, 5]) field(Span, n, LEN);
+for (const n of [1, 2, 4]) field(Span, n, LEN);
+str(Span, 3, 5);
 field(Span, 6, VARINT);
 field(Span, 7, I64);
 field(Span, 8, I64);
@@ -185,9 +190,7 @@ field(ExpHistogram, 2, VARINT);
 const Summary = spec("Summary");
 field(Summary, 1, LEN, SummaryDataPoint);
 const Metric = spec("Metric");
-field(Metric, 1, LEN);
-field(Metric, 2, LEN);
-field(Metric, 3, LEN);
+str(Metric, 1, 2, 3);
 field(Metric, 5, LEN, Gauge);
 field(Metric, 7, LEN, Sum);
 field(Metric, 9, LEN, Histogram);
@@ -206,14 +209,14 @@ LogRecord.item = "log";
 field(LogRecord, 1, I64);
 field(LogRecord, 11, I64);
 field(LogRecord, 2, VARINT);
-field(LogRecord, 3, LEN);
+str(LogRecord, 3);
 field(LogRecord, 5, LEN, AnyValue);
 field(LogRecord, 6, LEN, KeyValue);
 field(LogRecord, 7, VARINT);
 field(LogRecord, 8, I32);
 field(LogRecord, 9, LEN);
 field(LogRecord, 10, LEN);
-field(LogRecord, 12, LEN);
+str(LogRecord, 12);
 const ScopeLogs = spec("ScopeLogs");
 const ResourceLogs = spec("ResourceLogs");
 resourceAndScope(ResourceLogs, ScopeLogs, LogRecord, 2);
@@ -342,6 +345,8 @@ class Scanner {
           const child = m.child[fieldNo];
           if (child !== undefined) {
             this.message(child, bodyStart, bodyEnd, depth + 1);
+          } else if (m.utf8[fieldNo] && !validUtf8(this.buf, bodyStart, bodyEnd)) {
+            throw new OtlpWireError(`${m.name} field ${fieldNo} is not valid UTF-8`, bodyStart);
           } else if (isItem) {
             if (m.item === "span") {
               if (fieldNo === 1) (traceLen = len), (traceZero = allZero(this.buf, bodyStart, bodyEnd));
@@ -373,6 +378,37 @@ class Scanner {
       }
     }
   }
+}
+
+/** Strict UTF-8 check (no overlongs, no surrogates, at most U+10FFFF), with an ASCII fast path. */
+export function validUtf8(b: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+      if (i + 1 >= end || (b[i + 1] & 0xc0) !== 0x80) return false;
+      i += 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      if (i + 2 >= end) return false;
+      const c1 = b[i + 1];
+      if ((c1 & 0xc0) !== 0x80 || (b[i + 2] & 0xc0) !== 0x80) return false;
+      if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f)) return false;
+      i += 3;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      if (i + 3 >= end) return false;
+      const c1 = b[i + 1];
+      if ((c1 & 0xc0) !== 0x80 || (b[i + 2] & 0xc0) !== 0x80 || (b[i + 3] & 0xc0) !== 0x80) return false;
+      if ((c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return false;
+      i += 4;
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 function allZero(buf: Uint8Array, start: number, end: number): boolean {
