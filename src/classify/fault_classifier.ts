@@ -1,0 +1,199 @@
+/**
+ * Rule-based fault-type classification of a root-cause candidate, from the robust deviations of its
+ * indicators (grouped into families by name), its spans (errors, self-time) and its logs (new or surging
+ * templates). Every decision carries the evidence that made it, so an operator can check it.
+ *
+ * Families are recognised by indicator name, so the rules read Vigil's own features (cpu, mem,
+ * latency_p99, error_rate, ...) and public datasets' columns (CpuUsageRate(%), PodSuccessRate(%), ...) alike.
+ */
+import type { FaultType, LocalizeInput, RootCauseCandidate } from "../core/rca.ts";
+import { type IndicatorDeviation, indicatorDeviations } from "../localize/baro.ts";
+import { onsetIndex } from "../localize/onset.ts";
+
+export type IndicatorFamily =
+  | "cpu"
+  | "memory"
+  | "disk"
+  | "latency"
+  | "network"
+  | "errors"
+  | "success"
+  | "traffic"
+  | "other";
+
+/** The family of an indicator, by name. */
+export function indicatorFamily(name: string): IndicatorFamily {
+  const n = name.toLowerCase();
+  if (/success/.test(n)) return "success";
+  if (/err|fail|5xx|exception/.test(n)) return "errors";
+  if (/cpu/.test(n)) return "cpu";
+  if (/mem|heap|rss|oom/.test(n)) return "memory";
+  if (/disk|fs_|filesystem|iops|io_|blkio|syscall/.test(n)) return "disk";
+  if (/lat|p50|p90|p95|p99|duration|delay|rtt/.test(n)) return "latency";
+  if (/net|bytes|packet|retrans|tcp/.test(n)) return "network";
+  if (/lod|load|workload|throughput|rps|qps|count|calls|requests|ops/.test(n)) return "traffic";
+  return "other";
+}
+
+export interface Classification {
+  readonly fault_type: FaultType;
+  /** In (0, 1]: how clearly the winning rule beat the others. */
+  readonly confidence: number;
+  readonly evidence: readonly string[];
+}
+
+export interface ClassifyOptions {
+  /** Robust-score (IQRs) above which a family counts as moved. @default 3 */
+  moved?: number;
+}
+
+const ERROR_WORDS = /error|exception|fail|panic|traceback|refused|timeout|invalid|unavailable|denied/i;
+
+/**
+ * Classifies the fault of `candidate` (normally the top one). Pure; never mutates the input. Falls back to
+ * the family of the candidate's own indicator when nothing else is conclusive.
+ */
+export function classifyFault(
+  input: LocalizeInput,
+  candidate: RootCauseCandidate,
+  options: ClassifyOptions = {},
+): Classification {
+  const moved = options.moved ?? 3;
+  const service = candidate.service;
+  const devs = input.frame.series.has(service)
+    ? indicatorDeviations({
+      ...input,
+      frame: { ...input.frame, series: new Map([[service, input.frame.series.get(service)!]]) },
+    })
+    : [];
+  const fam = new Map<IndicatorFamily, IndicatorDeviation>();
+  for (const d of devs) {
+    const f = indicatorFamily(d.indicator);
+    const cur = fam.get(f);
+    if (!cur || d.score > cur.score) fam.set(f, d);
+  }
+  const up = (f: IndicatorFamily) => {
+    const d = fam.get(f);
+    return d && d.signed > 0 ? d.score : 0;
+  };
+  const down = (f: IndicatorFamily) => {
+    const d = fam.get(f);
+    return d && d.signed < 0 ? d.score : 0;
+  };
+  const evidence: string[] = [];
+  const say = (f: IndicatorFamily) => {
+    const d = fam.get(f);
+    if (d) evidence.push(`${d.indicator} ${d.signed >= 0 ? "up" : "down"} ${d.score.toFixed(1)} IQRs (${f})`);
+  };
+
+  // Spans and logs of the service after the onset versus before.
+  const onset = input.anomaly_start_ms;
+  let errBefore = 0, errAfter = 0, spansBefore = 0, spansAfter = 0;
+  for (const s of input.spans ?? []) {
+    if (s.service !== service) continue;
+    if (s.start_ms < onset) {
+      spansBefore++;
+      if (s.is_error) errBefore++;
+    } else {
+      spansAfter++;
+      if (s.is_error) errAfter++;
+    }
+  }
+  const spanErrRise = spansAfter > 0
+    ? errAfter / spansAfter - (spansBefore > 0 ? errBefore / spansBefore : 0)
+    : 0;
+  let errorLogShift = 0;
+  let logShift = 0;
+  let logIndicator = "";
+  if (input.logs && input.logs.length > 0) {
+    const t0 = onsetIndex(input.frame, onset);
+    for (const l of input.logs) {
+      if (l.service !== service) continue;
+      let b = 0, a = 0, nb = 0, na = 0;
+      for (let i = 0; i < l.counts.length; i++) {
+        if (i < t0) {
+          b += l.counts[i];
+          nb++;
+        } else {
+          a += l.counts[i];
+          na++;
+        }
+      }
+      const rb = nb > 0 ? b / nb : 0;
+      const ra = na > 0 ? a / na : 0;
+      const shift = (ra - rb) / Math.sqrt(rb + 1);
+      if (shift > logShift) {
+        logShift = shift;
+        logIndicator = l.template;
+      }
+      if (ERROR_WORDS.test(l.template)) errorLogShift = Math.max(errorLogShift, shift);
+    }
+  }
+
+  const votes: [FaultType, number][] = [];
+  const cpu = up("cpu");
+  const mem = up("memory");
+  const disk = up("disk");
+  const lat = up("latency");
+  const net = Math.max(up("network"), down("network"));
+  const errs = Math.max(up("errors"), down("success"), spanErrRise > 0.05 ? 10 * spanErrRise * moved : 0);
+  const traffic = down("traffic");
+
+  if (cpu >= moved) votes.push(["cpu", cpu]);
+  if (mem >= moved) votes.push(["memory", mem]);
+  if (disk >= moved) votes.push(["disk", disk * 0.9]);
+  if (errorLogShift >= moved || (errs >= moved && logShift >= moved)) {
+    votes.push(["code_exception", Math.max(errorLogShift, errs)]);
+  } else if (errs >= moved) votes.push(["code_return", errs]);
+  else if (logShift >= moved && lat < moved) votes.push(["code_return", logShift * 0.8]);
+  if (lat >= moved && cpu < moved) {
+    // Latency without resource pressure: the network. Losses show as errors or traffic drops on top.
+    votes.push([errs >= moved || net >= 2 * moved ? "packet_loss" : "network_delay", lat * 0.8]);
+  }
+  const gone = fam.size > 0 && traffic >= 2 * moved && cpu < moved && mem < moved;
+  if (gone) votes.push(["pod_failure", traffic]);
+
+  votes.sort((a, b) => b[1] - a[1]);
+  if (votes.length === 0) {
+    const f = candidate.indicator ? indicatorFamily(candidate.indicator) : "other";
+    const byFamily: Partial<Record<IndicatorFamily, FaultType>> = {
+      cpu: "cpu",
+      memory: "memory",
+      disk: "disk",
+      latency: "network_delay",
+      network: "network_delay",
+      errors: "code_exception",
+      success: "code_return",
+      traffic: "pod_failure",
+    };
+    const ft = byFamily[f] ?? "cpu";
+    return {
+      fault_type: ft,
+      confidence: 0.3,
+      evidence: [
+        `no family moved by ${moved} IQRs; fell back to the family of ${
+          candidate.indicator ?? "no indicator"
+        } (${f})`,
+      ],
+    };
+  }
+  const [winner, score] = votes[0];
+  const runnerUp = votes[1]?.[1] ?? 0;
+  for (
+    const f of [
+      "cpu",
+      "memory",
+      "disk",
+      "latency",
+      "network",
+      "errors",
+      "success",
+      "traffic",
+    ] as IndicatorFamily[]
+  ) {
+    if ((up(f) || down(f)) >= moved) say(f);
+  }
+  if (spanErrRise > 0.05) evidence.push(`span error ratio rose by ${(100 * spanErrRise).toFixed(1)} points`);
+  if (logShift >= moved) evidence.push(`log template "${logIndicator}" surged (${logShift.toFixed(1)} sd)`);
+  return { fault_type: winner, confidence: Math.min(1, (score - runnerUp) / score + 0.2), evidence };
+}
