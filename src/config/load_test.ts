@@ -1,0 +1,51 @@
+import { assert, assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
+import { parse as parseYaml } from "yaml";
+import { ConfigError, loadConfig, parseConfig } from "./load.ts";
+
+Deno.test("parseConfig() fills every default from an empty file", () => {
+  const c = parseConfig({}, "t", { env: {} });
+  assertEquals(c.nats.url, "nats://127.0.0.1:4222");
+  assertEquals(c.otlp_http.port, 4318);
+  assertEquals(c.api.port, 8080);
+  assertEquals(c.tenant.default, "default");
+});
+
+Deno.test("parseConfig() applies VIGIL_* environment overrides", () => {
+  const c = parseConfig({}, "t", {
+    env: { VIGIL_NATS_URL: "nats://10.0.0.1:4222", VIGIL_OTLP_HTTP_PORT: "14318", VIGIL_API_PORT: "18080" },
+  });
+  assertEquals([c.nats.url, c.otlp_http.port, c.api.port], ["nats://10.0.0.1:4222", 14318, 18080]);
+});
+
+Deno.test("parseConfig() reports every problem at once, each with its path", () => {
+  const err = assertThrows(
+    () =>
+      parseConfig(
+        { otlp_http: { port: "x", max_body_bytes: -1 }, nats: { url: "http://x" }, bogus: 1 },
+        "vigil.yaml",
+        { env: { VIGIL_API_PORT: "eighty" } },
+      ),
+    ConfigError,
+  );
+  const text = err.problems.join("\n");
+  for (const p of ["otlp_http.port", "otlp_http.max_body_bytes", "nats.url", "bogus", "VIGIL_API_PORT"]) {
+    assert(text.includes(p), `missing ${p} in:\n${text}`);
+  }
+  assert(err.message.includes("vigil.yaml"));
+});
+
+Deno.test("config/vigil.yaml spells out exactly the schema's defaults", async () => {
+  const file = new URL("../../config/vigil.yaml", import.meta.url);
+  const fromFile = parseYaml(await Deno.readTextFile(file));
+  assertEquals(parseConfig(fromFile, "file", { env: {} }), parseConfig({}, "defaults", { env: {} }));
+  assertEquals(fromFile, parseConfig({}, "defaults", { env: {} }));
+});
+
+Deno.test("loadConfig() names the file when it cannot be read or parsed", async () => {
+  try {
+    await loadConfig("/nonexistent/vigil.yaml", { env: {} });
+    throw new Error("expected a ConfigError");
+  } catch (e) {
+    assert(e instanceof ConfigError && e.message.includes("/nonexistent/vigil.yaml"), String(e));
+  }
+});

@@ -1,0 +1,71 @@
+/**
+ * Vigil's configuration: one zod schema that is also the one place the defaults are documented.
+ * Keys are snake_case nouns with unit suffixes; unknown keys are rejected. config/vigil.yaml spells out
+ * every default (config_test.ts keeps it equal to this schema).
+ */
+import { z } from "zod";
+import { TENANT_RE } from "../bus/subjects.ts";
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+export const StreamOverrideSchema = z.strictObject({
+  /** Size cap of the stream, bytes. */
+  max_bytes: positiveInt.optional(),
+  /** Age cap of messages, ms. */
+  max_age_ms: positiveInt.optional(),
+});
+
+export const ConfigSchema = z.strictObject({
+  tenant: z.strictObject({
+    /** Tenant of data that names none. */
+    default: z.string().regex(TENANT_RE, "must be 1-64 of [A-Za-z0-9_-]").default("default"),
+    /** HTTP header that names the tenant of a request. */
+    header: z.string().min(1).default("x-vigil-tenant"),
+  }).prefault({}),
+  nats: z.strictObject({
+    /** Env VIGIL_NATS_URL. */
+    url: z.string().regex(/^(nats|tls|ws|wss):\/\//, "must be a nats:// URL").default("nats://127.0.0.1:4222"),
+    /**
+     * auto: start a local nats-server (JetStream, data in store_dir) when the URL is on this machine and
+     * nothing answers there; always: fail if one is already running; never: only connect.
+     */
+    embedded: z.enum(["auto", "always", "never"]).default("auto"),
+    /** Where the embedded nats-server keeps its JetStream data (relative to the project root). */
+    store_dir: z.string().min(1).default(".vigil/nats"),
+    /** Max message payload of the embedded server, bytes. */
+    max_payload_bytes: positiveInt.default(8 * 1024 * 1024),
+    /** Stream replicas: 1 on one box, 3 on a cluster. */
+    replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
+    /** Per-stream overrides of nats/streams.json, by stream name. */
+    streams: z.record(z.string(), StreamOverrideSchema).default({}),
+  }).prefault({}),
+  otlp_http: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Env VIGIL_OTLP_HTTP_HOST. Loopback by default, as the OpenTelemetry Collector does. */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** Env VIGIL_OTLP_HTTP_PORT. */
+    port: port.default(4318),
+    /** Largest accepted body after decompression, bytes (larger: 413). */
+    max_body_bytes: positiveInt.default(20 * 1024 * 1024),
+    /** Largest NATS message; larger requests are split by resource, then by item. */
+    max_message_bytes: positiveInt.default(4 * 1024 * 1024),
+    /** How long to wait for JetStream's acknowledgement before answering 503. */
+    publish_timeout_ms: positiveInt.default(5_000),
+    /** Retry-After on 503 and 429, seconds. */
+    retry_after_s: positiveInt.default(2),
+  }).prefault({}),
+  api: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Env VIGIL_API_HOST. */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** Env VIGIL_API_PORT. */
+    port: port.default(8080),
+  }).prefault({}),
+  shutdown: z.strictObject({
+    /** Drain budget on SIGINT/SIGTERM before exiting anyway, ms. */
+    timeout_ms: positiveInt.default(10_000),
+  }).prefault({}),
+});
+
+export type VigilConfig = z.infer<typeof ConfigSchema>;
