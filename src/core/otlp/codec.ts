@@ -45,8 +45,8 @@ const statusType = otlpType("RpcStatus");
  * protobufjs returns Node Buffers from a shared pool under Deno; expose plain Uint8Array views so that
  * `slice()` copies (Buffer#slice does not) and callers never see Buffer semantics.
  */
-function plain(b: Uint8Array): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+function plain(b: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
 }
 
 function mapSignals<T>(f: (s: OtlpSignal) => T): Record<OtlpSignal, T> {
@@ -110,12 +110,12 @@ export function otlpMessageFromJson(signal: OtlpSignal, request: unknown): proto
 }
 
 /** Encodes an Export{Trace,Metrics,Logs}ServiceRequest given in OTLP/JSON object form. */
-export function encodeOtlp(signal: OtlpSignal, request: OtlpObject): Uint8Array {
+export function encodeOtlp(signal: OtlpSignal, request: OtlpObject): Uint8Array<ArrayBuffer> {
   return plain(requestTypes[signal].encode(otlpMessageFromJson(signal, request)).finish());
 }
 
 /** Encodes an already-built protobufjs message of the signal's request type. */
-export function encodeOtlpMessage(signal: OtlpSignal, message: protobuf.Message): Uint8Array {
+export function encodeOtlpMessage(signal: OtlpSignal, message: protobuf.Message): Uint8Array<ArrayBuffer> {
   return plain(requestTypes[signal].encode(message).finish());
 }
 
@@ -138,7 +138,7 @@ export function messageToJson(signal: OtlpSignal, message: protobuf.Message): Ot
 export function encodeExportResponse(
   signal: OtlpSignal,
   partial?: { rejected: number; error_message: string },
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const type = responseTypes[signal];
   const body = partial && (partial.rejected > 0 || partial.error_message)
     ? { partialSuccess: { [REJECTED_FIELD[signal]]: partial.rejected, errorMessage: partial.error_message } }
@@ -161,7 +161,7 @@ export function exportResponseJson(
 }
 
 /** google.rpc.Status, protobuf. `code` is a google.rpc.Code (3 INVALID_ARGUMENT, 14 UNAVAILABLE, ...). */
-export function encodeRpcStatus(code: number, message: string): Uint8Array {
+export function encodeRpcStatus(code: number, message: string): Uint8Array<ArrayBuffer> {
   return plain(statusType.encode(statusType.fromObject({ code, message })).finish());
 }
 
