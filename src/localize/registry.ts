@@ -5,6 +5,11 @@
 import { z } from "zod";
 import type { Localizer } from "../core/rca.ts";
 import { BaroLocalizer } from "./baro.ts";
+import { LogShiftLocalizer } from "./log_shift.ts";
+import { PageRankLocalizer } from "./pagerank.ts";
+import { RankFusionLocalizer } from "./rank_fusion.ts";
+import { SpectralAttentionLocalizer } from "./spectral_attention.ts";
+import { TraceAttributionLocalizer } from "./trace_attribution.ts";
 
 export interface LocalizerSpec<S extends z.ZodType = z.ZodType> {
   readonly name: string;
@@ -30,6 +35,77 @@ export const LOCALIZERS: readonly LocalizerSpec[] = [
     description: "robust score (median/IQR of the baseline) of every indicator after the onset (BARO)",
     config: z.strictObject(baroConfig),
     create: (c) => new BaroLocalizer(c),
+  }),
+  spec({
+    name: "pagerank",
+    description: "personalized PageRank toward anomalous callees on the service graph (MicroRCA style)",
+    config: z.strictObject({
+      ...baroConfig,
+      damping: z.number().gt(0).lt(1).default(0.85),
+      iterations: z.number().int().min(1).default(100),
+      self_weight: z.number().min(0).default(1),
+    }),
+    create: (c) => new PageRankLocalizer(c),
+  }),
+  spec({
+    name: "trace_attribution",
+    description: "rise of self-time and originated errors per service along call paths (spans)",
+    config: z.strictObject({
+      horizon_ms: z.number().int().positive().default(300_000),
+      min_spans: z.number().int().min(1).default(5),
+    }),
+    create: (c) => new TraceAttributionLocalizer(c),
+  }),
+  spec({
+    name: "log_shift",
+    description: "shift of log-template frequencies per service after the onset",
+    config: z.strictObject({
+      horizon_windows: z.number().int().min(0).default(0),
+      error_weight: z.number().min(0).default(2),
+    }),
+    create: (c) => new LogShiftLocalizer(c),
+  }),
+  spec({
+    name: "spectral_attention",
+    description:
+      "TAMO-style frequency-domain attention between services' spectra (FFT), causal strength graph",
+    config: z.strictObject({
+      ...baroConfig,
+      span_windows: z.number().int().min(2).default(32),
+      temperature: z.number().positive().default(0.1),
+    }),
+    create: (c) => new SpectralAttentionLocalizer(c),
+  }),
+  spec({
+    name: "ensemble",
+    description: "weighted reciprocal-rank fusion of baro, pagerank, trace_attribution and log_shift",
+    config: z.strictObject({
+      k: z.number().positive().default(5),
+      weights: z.strictObject({
+        baro: z.number().min(0).default(2),
+        pagerank: z.number().min(0).default(1),
+        trace_attribution: z.number().min(0).default(1),
+        log_shift: z.number().min(0).default(0.5),
+        spectral_attention: z.number().min(0).default(0),
+      }).default({ baro: 2, pagerank: 1, trace_attribution: 1, log_shift: 0.5, spectral_attention: 0 }),
+      baro: z.strictObject(baroConfig).default({
+        baseline_windows: 0,
+        horizon_windows: 0,
+        exclude_indicators: [],
+        direction: "up",
+      }),
+    }),
+    create: (c) =>
+      new RankFusionLocalizer(
+        [
+          { localizer: new BaroLocalizer(c.baro), weight: c.weights.baro },
+          { localizer: new PageRankLocalizer(c.baro), weight: c.weights.pagerank },
+          { localizer: new TraceAttributionLocalizer(), weight: c.weights.trace_attribution },
+          { localizer: new LogShiftLocalizer(), weight: c.weights.log_shift },
+          { localizer: new SpectralAttentionLocalizer(c.baro), weight: c.weights.spectral_attention },
+        ].filter((m) => m.weight > 0),
+        { k: c.k, name: "ensemble" },
+      ),
   }),
 ];
 
