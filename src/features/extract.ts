@@ -1,0 +1,155 @@
+/**
+ * Turns one OTLP message into partial window aggregates (one {@link ServiceWindow} per service and
+ * tumbling window, by event time) plus service-graph edge halves and resource links. Pure and
+ * deterministic in the bytes: the same message always gives the same partials, which is what makes
+ * redelivery deduplicable (Nats-Msg-Id) and results independent of the number of workers.
+ */
+import { idHex, Interner, scanLogs, scanMetrics, scanTraces } from "./otlp_scan.ts";
+import {
+  addMetricPoint,
+  isErrorSpan,
+  metricKey,
+  newMetricAgg,
+  ServiceWindow,
+  severityIndex,
+} from "./window_aggregate.ts";
+import { TemplateMiner } from "./log_template.ts";
+import { type EdgeHalf, type ResourceLink, virtualPeer } from "../graph/edge_half.ts";
+import type { OtlpSignal } from "../bus/subjects.ts";
+
+export interface Extracted {
+  windows: ServiceWindow[];
+  /** Largest event time in the message, epoch ms (-Infinity when empty). */
+  max_event_ms: number;
+  items: number;
+  halves: EdgeHalf[];
+  resources: ResourceLink[];
+}
+
+export interface ExtractorOptions {
+  /** Tumbling window length. @default 10000 */
+  window_ms?: number;
+  /** Emit graph edge halves for span kinds server/client/producer/consumer. @default true */
+  graph?: boolean;
+}
+
+export class Extractor {
+  readonly window_ms: number;
+  readonly graph: boolean;
+  readonly #interner = new Interner();
+  readonly #miner = new TemplateMiner();
+  constructor(options: ExtractorOptions = {}) {
+    this.window_ms = options.window_ms ?? 10_000;
+    if (!(Number.isInteger(this.window_ms) && this.window_ms > 0)) {
+      throw new RangeError(
+        `Cannot extract features as window_ms must be a positive integer: current value is ${this.window_ms}`,
+      );
+    }
+    this.graph = options.graph ?? true;
+  }
+
+  /** Throws OtlpScanError for malformed bytes. */
+  extract(signal: OtlpSignal, tenant: string, bytes: Uint8Array): Extracted {
+    const w = this.window_ms;
+    const windows = new Map<string, ServiceWindow>();
+    let lastSvc = "", lastStart = NaN;
+    let last: ServiceWindow | undefined;
+    const win = (service: string, t: number): ServiceWindow => {
+      const start = Math.floor(t / w) * w;
+      if (service === lastSvc && start === lastStart && last) return last;
+      const key = `${service}\u0000${start}`;
+      let sw = windows.get(key);
+      if (sw === undefined) {
+        sw = new ServiceWindow(tenant, service, start);
+        windows.set(key, sw);
+      }
+      lastSvc = service;
+      lastStart = start;
+      last = sw;
+      return sw;
+    };
+    let max = -Infinity;
+    const halves: EdgeHalf[] = [];
+    const resources: ResourceLink[] = [];
+    let lastRes = "";
+    const opts = { interner: this.#interner };
+    const noteResource = (svc: string, pod: string, host: string, t: number, sw: ServiceWindow) => {
+      if (pod === "" && host === "") return;
+      const k = `${svc}\u0000${pod}\u0000${host}\u0000${sw.window_start_ms}`;
+      if (k === lastRes) return;
+      lastRes = k;
+      if (pod) sw.instances.add(pod);
+      else sw.instances.add(host);
+      if (this.graph) resources.push({ svc, pod, host, t: sw.window_start_ms });
+    };
+    let items = 0;
+    if (signal === "traces") {
+      scanTraces(bytes, (s) => {
+        items++;
+        const t = s.start_ms;
+        if (t > max) max = t;
+        const r = s.resource;
+        const sw = win(r.service, t);
+        const err = isErrorSpan(s);
+        sw.op(s.name).add(s.duration_ms, err);
+        noteResource(r.service, r.pod || r.instance, r.host || r.node, t, sw);
+        if (this.graph && s.kind >= 2) {
+          const [peer, pk] = s.kind === 3 || s.kind === 4 ? virtualPeer(s) : ["", ""];
+          halves.push({
+            tr: idHex(s.trace_id),
+            id: idHex(s.span_id),
+            par: idHex(s.parent_span_id),
+            svc: r.service,
+            k: s.kind,
+            st: t,
+            d: s.duration_ms,
+            e: err ? 1 : 0,
+            peer,
+            pk,
+          });
+        }
+      }, opts);
+    } else if (signal === "metrics") {
+      scanMetrics(bytes, (p) => {
+        items++;
+        const t = p.time_ms;
+        if (t > max) max = t;
+        const r = p.resource;
+        const sw = win(r.service, t);
+        const instance = r.pod || r.instance || r.host;
+        const key = metricKey(p.name, p.kind, instance, p.labels);
+        let m = sw.metrics.get(key);
+        if (m === undefined) {
+          m = newMetricAgg(p, instance);
+          sw.metrics.set(key, m);
+        }
+        addMetricPoint(m, p);
+        noteResource(r.service, r.pod || r.instance, r.host || r.node, t, sw);
+      }, opts);
+    } else {
+      scanLogs(bytes, (l) => {
+        items++;
+        const t = l.time_ms;
+        if (t > max) max = t;
+        const r = l.resource;
+        const sw = win(r.service, t);
+        const sev = severityIndex(l.severity_number, l.severity_text);
+        const logs = sw.logs;
+        logs.n++;
+        logs.sev[sev]++;
+        if (l.body !== "") {
+          const { id, template } = this.#miner.mine(l.body);
+          const e = sev >= 5 ? 1 : 0;
+          const cur = logs.tpl[id];
+          if (cur === undefined) logs.tpl[id] = [template, 1, e];
+          else {
+            cur[1]++;
+            cur[2] += e;
+          }
+        }
+        noteResource(r.service, r.pod || r.instance, r.host || r.node, t, sw);
+      }, opts);
+    }
+    return { windows: [...windows.values()], max_event_ms: max, items, halves, resources };
+  }
+}

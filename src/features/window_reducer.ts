@@ -1,0 +1,207 @@
+/**
+ * The window reducer: merges partial aggregates of (tenant, service, window) from any number of workers,
+ * in any order, and closes windows by event-time watermark. Pure state machine (no I/O, no clock); the
+ * engine (src/features/engine.ts) feeds it from JetStream and publishes what it returns.
+ *
+ * Watermark = (largest event time seen in any partial) − max_out_of_order_ms. A window [s, e) closes once
+ * the watermark reaches e + allowed_lateness_ms; its record is then final. Data for a window that has
+ * closed (or would close at the current watermark) is too late: it is returned to the caller (to publish
+ * on `vigil.late.features`) and counted, never merged. Partials carry a source id (the OTLP stream
+ * sequence and partition); a source seen before is ignored, so redelivery never double counts.
+ *
+ * Callers can attach an opaque token (the JetStream message) to each partial; `close()` hands back the
+ * tokens whose every window has been closed, i.e. the messages that are safe to ack.
+ */
+import { ServiceWindow, type ServiceWindowJson } from "./window_aggregate.ts";
+import type { FeatureRecord } from "../core/feature_record.ts";
+
+export interface PartialMessage {
+  v: 1;
+  tenant: string;
+  /** Unique, deterministic source id of the partial (e.g. "<otlp stream seq>/<partition>"). */
+  src: string;
+  max_event_ms: number;
+  windows: ServiceWindowJson[];
+}
+
+export interface WindowReducerOptions {
+  /** @default 10000 */
+  window_ms?: number;
+  /** Bounded out-of-orderness of event times. @default 5000 */
+  max_out_of_order_ms?: number;
+  /** How long after its end (in watermark time) a window still accepts data. @default 5000 */
+  allowed_lateness_ms?: number;
+  /** Distinct operations per service kept in a record; the rest fold into "__overflow__". @default 200 */
+  max_operations?: number;
+  /** Hard cap on operations held per open window (memory bound). @default 4 × max_operations */
+  max_operations_held?: number;
+  max_metric_series?: number;
+  max_templates?: number;
+}
+
+export interface ReducerCounters {
+  partials: number;
+  duplicates: number;
+  windows_closed: number;
+  too_late_partials: number;
+  too_late_items: number;
+  /** Data merged into a window after the watermark passed its end (within the allowed lateness). */
+  late_merged: number;
+  operations_overflowed: number;
+}
+
+interface OpenWindow {
+  w: ServiceWindow;
+  tokens: Set<unknown>;
+}
+
+export class WindowReducer<T = unknown> {
+  readonly window_ms: number;
+  readonly max_out_of_order_ms: number;
+  readonly allowed_lateness_ms: number;
+  readonly #opts: Required<Omit<WindowReducerOptions, "max_out_of_order_ms" | "allowed_lateness_ms">>;
+  #maxEvent = -Infinity;
+  /** Windows with end ≤ this were force-closed by flush(). */
+  #flushedThrough = -Infinity;
+  readonly #open = new Map<string, OpenWindow>();
+  /** source id → the window end after which it can be forgotten */
+  readonly #seen = new Map<string, number>();
+  readonly #pending = new Map<T, number>();
+  readonly counters: ReducerCounters = {
+    partials: 0,
+    duplicates: 0,
+    windows_closed: 0,
+    too_late_partials: 0,
+    too_late_items: 0,
+    late_merged: 0,
+    operations_overflowed: 0,
+  };
+
+  constructor(options: WindowReducerOptions = {}) {
+    this.window_ms = options.window_ms ?? 10_000;
+    this.max_out_of_order_ms = options.max_out_of_order_ms ?? 5_000;
+    this.allowed_lateness_ms = options.allowed_lateness_ms ?? 5_000;
+    for (const [k, v] of Object.entries({ window_ms: this.window_ms, ...options })) {
+      if (typeof v === "number" && !(v >= 0)) {
+        throw new RangeError(`Cannot create WindowReducer as ${k} must be >= 0: current value is ${v}`);
+      }
+    }
+    if (!(this.window_ms > 0)) {
+      throw new RangeError(
+        `Cannot create WindowReducer as window_ms must be > 0: current value is ${this.window_ms}`,
+      );
+    }
+    const max_operations = options.max_operations ?? 200;
+    this.#opts = {
+      window_ms: this.window_ms,
+      max_operations,
+      max_operations_held: options.max_operations_held ?? 4 * max_operations,
+      max_metric_series: options.max_metric_series ?? 2000,
+      max_templates: options.max_templates ?? 500,
+    };
+  }
+
+  get watermark_ms(): number {
+    return this.#maxEvent - this.max_out_of_order_ms;
+  }
+
+  get open_windows(): number {
+    return this.#open.size;
+  }
+
+  #tooLate(windowStart: number): boolean {
+    const end = windowStart + this.window_ms;
+    return end + this.allowed_lateness_ms <= this.watermark_ms || end <= this.#flushedThrough;
+  }
+
+  /**
+   * Merges one partial. Returns the windows that were too late (not merged). A duplicate source returns
+   * [] and releases its token at once (`releasable`).
+   */
+  accept(p: PartialMessage, token?: T): { too_late: ServiceWindowJson[]; duplicate: boolean } {
+    if (this.#seen.has(p.src)) {
+      this.counters.duplicates++;
+      if (token !== undefined) this.#released.push(token);
+      return { too_late: [], duplicate: true };
+    }
+    this.counters.partials++;
+    let maxEnd = -Infinity;
+    const tooLate: ServiceWindowJson[] = [];
+    let holds = 0;
+    const wm = this.watermark_ms;
+    for (const j of p.windows) {
+      if (this.#tooLate(j.window_start_ms)) {
+        tooLate.push(j);
+        this.counters.too_late_items += j.ops.reduce((n, [, s]) => n + s.n, 0) + j.logs.n +
+          j.metrics.reduce((n, m) => n + m.points, 0);
+        continue;
+      }
+      const end = j.window_start_ms + this.window_ms;
+      if (end <= wm) this.counters.late_merged++;
+      if (end > maxEnd) maxEnd = end;
+      const key = `${j.tenant}\u0000${j.service}\u0000${j.window_start_ms}`;
+      let o = this.#open.get(key);
+      if (o === undefined) {
+        o = { w: new ServiceWindow(j.tenant, j.service, j.window_start_ms), tokens: new Set() };
+        this.#open.set(key, o);
+      }
+      o.w.merge(ServiceWindow.fromJSON(j), this.#opts.max_operations_held);
+      if (token !== undefined && !o.tokens.has(token)) {
+        o.tokens.add(token);
+        holds++;
+      }
+    }
+    if (tooLate.length > 0) this.counters.too_late_partials++;
+    this.#seen.set(
+      p.src,
+      Math.max(maxEnd, this.watermark_ms) + 3 * this.window_ms + this.allowed_lateness_ms,
+    );
+    if (p.max_event_ms > this.#maxEvent) this.#maxEvent = p.max_event_ms;
+    if (token !== undefined) {
+      if (holds === 0) this.#released.push(token);
+      else this.#pending.set(token, holds);
+    }
+    return { too_late: tooLate, duplicate: false };
+  }
+
+  #released: T[] = [];
+
+  /**
+   * Closes every window the watermark has passed (by end + allowed lateness; all open windows when
+   * `all`), returning their records sorted by (window start, tenant, service) and the tokens now safe
+   * to ack.
+   */
+  close(options: { all?: boolean } = {}): { records: FeatureRecord[]; releasable: T[] } {
+    const limit = options.all ? Infinity : this.watermark_ms - this.allowed_lateness_ms;
+    const done: [string, OpenWindow][] = [];
+    for (const e of this.#open) {
+      if (e[1].w.window_start_ms + this.window_ms <= limit) done.push(e);
+    }
+    done.sort((a, b) => a[1].w.window_start_ms - b[1].w.window_start_ms || (a[0] < b[0] ? -1 : 1));
+    const records: FeatureRecord[] = [];
+    for (const [key, o] of done) {
+      this.#open.delete(key);
+      const rec = o.w.finalize(this.#opts);
+      this.counters.operations_overflowed += rec.operations_overflowed;
+      records.push(rec);
+      this.counters.windows_closed++;
+      for (const t of o.tokens as Set<T>) {
+        const n = (this.#pending.get(t) ?? 1) - 1;
+        if (n <= 0) {
+          this.#pending.delete(t);
+          this.#released.push(t);
+        } else this.#pending.set(t, n);
+      }
+      if (options.all) {
+        const end = o.w.window_start_ms + this.window_ms;
+        if (end > this.#flushedThrough) this.#flushedThrough = end;
+      }
+    }
+    // forget source ids far behind the watermark
+    const wm = Math.max(this.watermark_ms, this.#flushedThrough);
+    if (this.#seen.size > 1024) { for (const [k, until] of this.#seen) if (until < wm) this.#seen.delete(k); }
+    const releasable = this.#released;
+    this.#released = [];
+    return { records, releasable };
+  }
+}

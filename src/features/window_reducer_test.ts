@@ -1,0 +1,157 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert";
+import { Extractor } from "./extract.ts";
+import { type PartialMessage, WindowReducer } from "./window_reducer.ts";
+import type { FeatureRecord } from "../core/feature_record.ts";
+import { rng, shuffle, traceRequest, workload } from "../../tests/features/otlp_gen.ts";
+
+const W = 10_000;
+
+function partials(ex: Extractor, msgs: Uint8Array[], ids: number[]): PartialMessage[] {
+  return msgs.map((b, i) => {
+    const x = ex.extract("traces", "default", b);
+    return {
+      v: 1,
+      tenant: "default",
+      src: String(ids[i]),
+      max_event_ms: x.max_event_ms,
+      windows: x.windows.map((w) => w.toJSON()),
+    };
+  });
+}
+
+function reduceAll(ps: PartialMessage[], options = {}): FeatureRecord[] {
+  const r = new WindowReducer({ window_ms: W, ...options });
+  const out: FeatureRecord[] = [];
+  for (const p of ps) {
+    // through JSON, as on the wire
+    r.accept(JSON.parse(JSON.stringify(p)));
+    out.push(...r.close().records);
+  }
+  out.push(...r.close({ all: true }).records);
+  return out.sort((a, b) => a.window_start_ms - b.window_start_ms || (a.service < b.service ? -1 : 1));
+}
+
+Deno.test("WindowReducer gives identical records for shuffled input split over 1, 2 and 4 workers", () => {
+  const { messages } = workload({ n_messages: 60, per_message: 50, jitter_ms: 3_000 });
+  const ids = messages.map((_, i) => i + 1);
+  const base = reduceAll(partials(new Extractor({ window_ms: W }), messages, ids));
+  ok(base.length >= 18);
+  for (const workers of [1, 2, 4]) {
+    const rand = rng(workers);
+    const order = shuffle(ids.map((_, i) => i), rand);
+    const extractors = Array.from({ length: workers }, () => new Extractor({ window_ms: W }));
+    const ps = order.map((i, j) => partials(extractors[j % workers], [messages[i]], [ids[i]])[0]);
+    // shuffling whole messages can exceed the out-of-orderness bound: use a bound that covers the test span
+    assertEquals(
+      reduceAll(ps, { max_out_of_order_ms: 120_000 }),
+      reduceAll(partials(new Extractor({ window_ms: W }), messages, ids), { max_out_of_order_ms: 120_000 }),
+    );
+  }
+});
+
+Deno.test("WindowReducer records have exact counts and quantiles within 1 % of the exact values", () => {
+  const { messages, spans } = workload({ n_messages: 40, per_message: 100, jitter_ms: 1_000 });
+  const recs = reduceAll(partials(new Extractor({ window_ms: W }), messages, messages.map((_, i) => i)));
+  assertEquals(recs.reduce((n, r) => n + r.count, 0), spans.length);
+  for (const r of recs) {
+    const mine = spans.filter((s) =>
+      s.service === r.service && Math.floor(s.start_ms / W) * W === r.window_start_ms
+    );
+    assertEquals(r.count, mine.length);
+    assertEquals(r.error_count, mine.filter((s) => s.status === 2 || (s.http ?? 0) >= 500).length);
+    // durations as carried on the wire (µs-rounded start and end)
+    const d = mine.map((s) =>
+      (Math.round((s.start_ms + s.duration_ms) * 1000) - Math.round(s.start_ms * 1000)) / 1000
+    )
+      .sort((a, b) => a - b);
+    for (const [q, key] of [[0.5, "p50"], [0.9, "p90"], [0.95, "p95"], [0.99, "p99"]] as const) {
+      const want = d[Math.floor(q * (d.length - 1))];
+      const got = r.latency_ms![key];
+      ok(Math.abs(got - want) <= 0.01 * want, `${r.service} ${key} ${got} vs ${want}`);
+    }
+    assertEquals(r.latency_ms!.max, d[d.length - 1]);
+    assertEquals(r.operations.reduce((n, o) => n + o.count, 0), r.count);
+    assertEquals(r.instances, [...new Set(mine.map((s) => s.pod!))].sort());
+  }
+});
+
+Deno.test("WindowReducer merges late data within the allowed lateness and rejects too-late data", () => {
+  const t0 = 1_700_000_000_000;
+  const msg = (t: number, service = "a") =>
+    traceRequest([{ service, name: "op", kind: 2, start_ms: t, duration_ms: 5 }]);
+  const ex = new Extractor({ window_ms: W });
+  const r = new WindowReducer({ window_ms: W, max_out_of_order_ms: 2_000, allowed_lateness_ms: 3_000 });
+  let src = 0;
+  const feed = (b: Uint8Array) => {
+    const x = ex.extract("traces", "default", b);
+    return r.accept({
+      v: 1,
+      tenant: "default",
+      src: String(src++),
+      max_event_ms: x.max_event_ms,
+      windows: x.windows.map((w) => w.toJSON()),
+    });
+  };
+  feed(msg(t0 + 1_000));
+  feed(msg(t0 + 12_500)); // watermark 10_500: window 0 ended, still open (lateness)
+  assertEquals(r.close().records, []);
+  assertEquals(feed(msg(t0 + 9_000)).too_late, []); // late but allowed
+  assertEquals(r.counters.late_merged, 1);
+  feed(msg(t0 + 15_100)); // watermark 13_100 ≥ 10_000 + 3_000 → window 0 closes
+  const closed = r.close().records;
+  assertEquals(closed.map((c) => [c.window_start_ms - t0, c.count]), [[0, 2]]);
+  const late = feed(msg(t0 + 9_999)); // too late
+  assertEquals(late.too_late.length, 1);
+  assertEquals(r.counters.too_late_items, 1);
+  assertEquals(r.close({ all: true }).records.map((c) => [c.window_start_ms - t0, c.count]), [[10_000, 2]]);
+  assertEquals(feed(msg(t0 + 19_000)).too_late.length, 1); // after a flush, flushed windows are closed
+});
+
+Deno.test("WindowReducer ignores a redelivered source and releases tokens only when their windows close", () => {
+  const ex = new Extractor({ window_ms: W });
+  const t0 = 1_700_000_000_000;
+  const b = traceRequest([
+    { service: "a", name: "x", kind: 2, start_ms: t0 + 1, duration_ms: 1 },
+    { service: "b", name: "y", kind: 2, start_ms: t0 + 11_000, duration_ms: 1 },
+  ]);
+  const x = ex.extract("traces", "default", b);
+  const p: PartialMessage = {
+    v: 1,
+    tenant: "default",
+    src: "7/0",
+    max_event_ms: x.max_event_ms,
+    windows: x.windows.map((w) => w.toJSON()),
+  };
+  const r = new WindowReducer<string>({ window_ms: W, max_out_of_order_ms: 0, allowed_lateness_ms: 0 });
+  r.accept(p, "m1");
+  assertEquals(r.accept(p, "m1-again").duplicate, true);
+  assertEquals(r.close().records.map((c) => c.service), ["a"]);
+  const last = r.close({ all: true });
+  assertEquals(last.records.map((c) => [c.service, c.count]), [["b", 1]]);
+  assertEquals(r.counters.duplicates, 1);
+});
+
+Deno.test("WindowReducer folds operations beyond the cap into __overflow__ deterministically", () => {
+  const t0 = 1_700_000_000_000;
+  const spans = Array.from(
+    { length: 30 },
+    (_, i) => ({ service: "a", name: `op${i % 10}`, kind: 2, start_ms: t0 + i, duration_ms: 1 + (i % 10) }),
+  );
+  const ex = new Extractor({ window_ms: W });
+  const x = ex.extract("traces", "default", traceRequest(spans));
+  const r = new WindowReducer({ window_ms: W, max_operations: 4 });
+  r.accept({
+    v: 1,
+    tenant: "default",
+    src: "1",
+    max_event_ms: x.max_event_ms,
+    windows: x.windows.map((w) => w.toJSON()),
+  });
+  const [rec] = r.close({ all: true }).records;
+  assertEquals(rec.operations.map((o) => [o.operation, o.count]), [["op0", 3], ["op1", 3], ["op2", 3], [
+    "op3",
+    3,
+  ], ["__overflow__", 18]]);
+  assertEquals(rec.operations_overflowed, 6);
+  assertEquals(rec.count, 30);
+});

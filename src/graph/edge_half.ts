@@ -1,0 +1,60 @@
+/**
+ * One half of a service-graph edge: a server, client, producer or consumer span reduced to what the join
+ * needs. Feature workers extract them (src/features/extract.ts) and route them by trace id to the graph
+ * assembler (src/graph/service_graph.ts), which pairs client↔server and producer↔consumer halves.
+ */
+
+export interface EdgeHalf {
+  /** trace id, span id, parent span id (lower-case hex) */
+  tr: string;
+  id: string;
+  par: string;
+  svc: string;
+  /** OTLP span kind: 2 server, 3 client, 4 producer, 5 consumer */
+  k: number;
+  /** start, epoch ms; duration ms */
+  st: number;
+  d: number;
+  /** 1 when the span is an error */
+  e: 0 | 1;
+  /** Virtual peer for client/producer spans ("" when none): see {@link virtualPeer}. */
+  peer: string;
+  /** "database" | "messaging_system" | "peer" | "" */
+  pk: string;
+}
+
+/** A pod / instance and host seen for a service (REASON's lower levels). */
+export interface ResourceLink {
+  svc: string;
+  pod: string;
+  host: string;
+  /** event time, epoch ms */
+  t: number;
+}
+
+export interface PeerAttributes {
+  db_system: string;
+  db_name: string;
+  peer_service: string;
+  server_address: string;
+  messaging_system: string;
+  messaging_destination: string;
+}
+
+/**
+ * The uninstrumented peer a client or producer span names, as a node id: `postgresql` or
+ * `postgresql/orders` (db.system[/db.name]), `kafka/orders` (messaging.system/destination), else
+ * peer.service, else server.address. Returns [id, kind] with kind "" when there is none.
+ */
+export function virtualPeer(a: PeerAttributes): [string, string] {
+  if (a.db_system) return [a.db_name ? `${a.db_system}/${a.db_name}` : a.db_system, "database"];
+  if (a.messaging_system) {
+    return [
+      a.messaging_destination ? `${a.messaging_system}/${a.messaging_destination}` : a.messaging_system,
+      "messaging_system",
+    ];
+  }
+  if (a.peer_service) return [a.peer_service, "peer"];
+  if (a.server_address) return [a.server_address, "peer"];
+  return ["", ""];
+}
