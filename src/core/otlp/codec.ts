@@ -106,7 +106,37 @@ export function otlpMessageFromJson(signal: OtlpSignal, request: unknown): proto
   if (request === null || typeof request !== "object" || Array.isArray(request)) {
     throw new TypeError(`An OTLP ${signal} request must be a JSON object: got ${describe(request)}`);
   }
-  return requestTypes[signal].fromObject(fromJsonShape(request) as OtlpObject);
+  const shaped = fromJsonShape(request) as OtlpObject;
+  checkEnums(requestTypes[signal], shaped, REQUEST_TYPE[signal]);
+  return requestTypes[signal].fromObject(shaped);
+}
+
+/**
+ * protobufjs's fromObject() silently drops enum names it does not know; OTLP/JSON allows names, so an
+ * unknown one is the client's mistake and is reported with its path.
+ */
+function checkEnums(type: protobuf.Type, obj: unknown, path: string): void {
+  if (obj === null || typeof obj !== "object") return;
+  for (const field of type.fieldsArray) {
+    const v = (obj as OtlpObject)[field.name];
+    if (v === undefined || v === null) continue;
+    const rt = field.resolvedType;
+    const values = field.repeated && Array.isArray(v) ? v : [v];
+    if (rt instanceof protobuf.Enum) {
+      for (const x of values) {
+        if (typeof x === "string" && !(x in rt.values)) {
+          throw new TypeError(`${path}.${field.name}: unknown ${rt.name} "${x.slice(0, 60)}"`);
+        }
+        if (typeof x !== "string" && typeof x !== "number") {
+          throw new TypeError(`${path}.${field.name}: ${rt.name} must be a number or a name`);
+        }
+      }
+    } else if (rt instanceof protobuf.Type) {
+      values.forEach((x, i) =>
+        checkEnums(rt, x, field.repeated ? `${path}.${field.name}[${i}]` : `${path}.${field.name}`)
+      );
+    }
+  }
 }
 
 /** Encodes an Export{Trace,Metrics,Logs}ServiceRequest given in OTLP/JSON object form. */
