@@ -64,7 +64,7 @@ export function classifyFault(
     ? indicatorDeviations({
       ...input,
       frame: { ...input.frame, series: new Map([[service, input.frame.series.get(service)!]]) },
-    })
+    }, { direction: "both" })
     : [];
   const fam = new Map<IndicatorFamily, IndicatorDeviation>();
   for (const d of devs) {

@@ -100,8 +100,9 @@ export class SpectralAttentionLocalizer implements Localizer {
           ci += xi;
           pi += a.re[k] ** 2 + a.im[k] ** 2;
           pj += b.re[k] ** 2 + b.im[k] ** 2;
-          // positive phase of X_i conj(X_j) at low frequency: i lags j; weight by magnitude / k
-          phaseLead -= Math.atan2(xi, xr) * Math.hypot(xr, xi) / k;
+          // For x_j(t) = x_i(t - d) (i leads by d > 0), X_i·conj(X_j) has phase +2πkd/len: a positive
+          // magnitude-weighted phase means i leads. Low frequencies weigh more (1/k), where the phase is unwrapped.
+          phaseLead += Math.atan2(xi, xr) * Math.hypot(xr, xi) / k;
         }
         coh[j] = Math.hypot(cr, ci) / Math.sqrt(pi * pj + 1e-12);
         lead[j] = phaseLead;

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import type { LocalizeInput, MetricFrame } from "../core/rca.ts";
+import { classifyFault, indicatorFamily } from "./fault_classifier.ts";
+
+const N = 60;
+const ONSET = 45;
+function frameWith(moves: Record<string, number>): MetricFrame {
+  const inds = ["cpu", "mem", "latency_p99", "error_rate", "rps"];
+  const m = new Map<string, Float64Array>();
+  for (const [j, ind] of inds.entries()) {
+    m.set(
+      ind,
+      Float64Array.from(
+        { length: N },
+        (_, t) => 10 + ((t * (j + 3)) % 5) + (t >= ONSET ? moves[ind] ?? 0 : 0),
+      ),
+    );
+  }
+  return {
+    times_ms: Array.from({ length: N }, (_, i) => i * 1000),
+    step_ms: 1000,
+    series: new Map([["svc", m]]),
+  };
+}
+const cand = { service: "svc", score: 10, evidence: [] };
+const classify = (moves: Record<string, number>, extra: Partial<LocalizeInput> = {}) =>
+  classifyFault({ frame: frameWith(moves), anomaly_start_ms: ONSET * 1000, ...extra }, cand).fault_type;
+
+Deno.test("classifyFault() tells cpu, memory, network delay and pod failure apart", () => {
+  assert.equal(classify({ cpu: 60, latency_p99: 20 }), "cpu");
+  assert.equal(classify({ mem: 60 }), "memory");
+  assert.equal(classify({ latency_p99: 60 }), "network_delay");
+  assert.equal(classify({ rps: -60 }), "pod_failure");
+});
+
+Deno.test("classifyFault() calls rising errors with new exception logs a code exception, without them a wrong return", () => {
+  const logs = [{
+    service: "svc",
+    template_id: "x",
+    template: "NullPointerException in handler",
+    counts: Float64Array.from({ length: N }, (_, t) => (t >= ONSET ? 30 : 0)),
+  }];
+  assert.equal(classify({ error_rate: 60 }, { logs }), "code_exception");
+  assert.equal(classify({ error_rate: 60 }), "code_return");
+});
+
+Deno.test("indicatorFamily() reads Vigil's and datasets' indicator names", () => {
+  assert.equal(indicatorFamily("CpuUsageRate(%)"), "cpu");
+  assert.equal(indicatorFamily("PodSuccessRate(%)"), "success");
+  assert.equal(indicatorFamily("latency_p99"), "latency");
+  assert.equal(indicatorFamily("MemoryUsage(Mi)"), "memory");
+});

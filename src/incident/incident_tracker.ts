@@ -1,0 +1,218 @@
+/**
+ * Turns per-window detections into incidents: one incident per fault, not one per symptom.
+ *
+ * Each window, the services flagged anomalous are grouped by time and graph connectivity: a service
+ * connected (within `hops`, either direction) to an open incident's services joins it as a symptom;
+ * the rest form new groups, one per connected component (all together when there is no graph). A new
+ * group is localized (the top candidate is the root cause; the others are suppressed as symptoms),
+ * classified, and given a deterministic id (tenant + root service + onset bucket). While open, an incident
+ * is re-localized for `relocalize_windows` windows as evidence grows (the id does not change), and it is
+ * resolved once none of its services has been anomalous for `recovery_windows` consecutive windows.
+ *
+ * Pure logic: no clock (window times are the clock), no I/O. The caller publishes the returned records.
+ */
+import type { LocalizeInput, Localizer, RootCauseCandidate } from "../core/rca.ts";
+import type { DetectionResult } from "../detect/detector.ts";
+import { type Classification, classifyFault } from "../classify/fault_classifier.ts";
+import { blastRadius, connected } from "./blast_radius.ts";
+import { incidentId } from "./incident_id.ts";
+import type { IncidentRecord } from "./incident_record.ts";
+import { priorityOf, renderReport, severityOf } from "./incident_report.ts";
+
+export interface IncidentTrackerOptions {
+  tenant: string;
+  localizer: Localizer;
+  /** Hops within which an anomalous service joins an open incident. @default 2 */
+  hops?: number;
+  /** Quiet windows before an incident resolves. @default 3 */
+  recovery_windows?: number;
+  /** Windows after the onset during which the incident is re-localized. @default 3 */
+  relocalize_windows?: number;
+  /** Onset bucket for the deterministic id. @default 60000 */
+  id_bucket_ms?: number;
+  /** User-facing entry services (frontends); their involvement raises severity. @default [] */
+  entry_services?: readonly string[];
+  /** Root causes kept in the record. @default 5 */
+  top_k?: number;
+  classify?: (input: LocalizeInput, top: RootCauseCandidate) => Classification;
+}
+
+interface Open {
+  record: IncidentRecord;
+  members: Set<string>;
+  quiet: number;
+  windows: number;
+  strength: number;
+}
+
+export class IncidentTracker {
+  readonly #open: Open[] = [];
+  readonly #o: Required<Omit<IncidentTrackerOptions, "classify">> & Pick<IncidentTrackerOptions, "classify">;
+
+  constructor(options: IncidentTrackerOptions) {
+    this.#o = {
+      hops: 2,
+      recovery_windows: 3,
+      relocalize_windows: 3,
+      id_bucket_ms: 60_000,
+      entry_services: [],
+      top_k: 5,
+      ...options,
+    };
+  }
+
+  /** Open incidents (copies of their latest records). */
+  get open(): IncidentRecord[] {
+    return this.#open.map((o) => o.record);
+  }
+
+  /**
+   * Feeds one window: every service's detection at `time_ms`, and the context to localize with (the
+   * frame up to and including this window, the graph, spans and logs). Returns the records created,
+   * updated or resolved at this window (each with a higher `revision` than the last one published).
+   */
+  step(
+    time_ms: number,
+    detections: readonly DetectionResult[],
+    context: Omit<LocalizeInput, "anomaly_start_ms">,
+  ): IncidentRecord[] {
+    const graph = context.graph;
+    const anomalous = detections.filter((d) => d.anomalous);
+    const strength = new Map(anomalous.map((d) => [d.service, d.severity]));
+    const changed = new Set<Open>();
+    const unassigned: string[] = [];
+    for (const d of anomalous) {
+      const inc = this.#open.find((o) =>
+        [...o.members].some((m) => graph ? connected(graph, m, d.service, this.#o.hops) : true)
+      );
+      if (inc) {
+        if (!inc.members.has(d.service)) changed.add(inc);
+        inc.members.add(d.service);
+        inc.strength = Math.max(inc.strength, d.severity);
+      } else unassigned.push(d.service);
+    }
+    // New groups: connected components among the unassigned (one group without a graph).
+    const groups: string[][] = [];
+    for (const s of unassigned.sort()) {
+      const g = groups.find((gr) => gr.some((m) => graph ? connected(graph, m, s, this.#o.hops) : true));
+      if (g) g.push(s);
+      else groups.push([s]);
+    }
+    for (const g of groups) {
+      const o = this.#create(time_ms, g, Math.max(...g.map((s) => strength.get(s) ?? 0)), context);
+      const dup = this.#open.find((x) => x.record.id === o.record.id);
+      if (dup) {
+        for (const m of g) dup.members.add(m);
+        changed.add(dup);
+      } else {
+        this.#open.push(o);
+        changed.add(o);
+      }
+    }
+    // Quiet counting, re-localization and resolution.
+    const out: IncidentRecord[] = [];
+    for (const o of [...this.#open]) {
+      o.windows++;
+      const active = [...o.members].some((m) => strength.has(m));
+      o.quiet = active ? 0 : o.quiet + 1;
+      if (o.quiet >= this.#o.recovery_windows) {
+        o.record = this.#finish({
+          ...o.record,
+          status: "resolved",
+          resolved_ms: time_ms,
+          updated_ms: time_ms,
+          revision: o.record.revision + 1,
+        });
+        this.#open.splice(this.#open.indexOf(o), 1);
+        out.push(o.record);
+        changed.delete(o);
+        continue;
+      }
+      if (o.windows > 1 && o.windows <= this.#o.relocalize_windows + 1 && active) changed.add(o);
+      if (changed.has(o)) {
+        o.record = this.#build(o, time_ms, context, o.record.revision + (o.windows > 1 ? 1 : 0));
+        out.push(o.record);
+      }
+    }
+    return out;
+  }
+
+  #create(
+    time_ms: number,
+    members: string[],
+    strength: number,
+    context: Omit<LocalizeInput, "anomaly_start_ms">,
+  ): Open {
+    const o: Open = {
+      record: undefined as unknown as IncidentRecord,
+      members: new Set(members),
+      quiet: 0,
+      windows: 0,
+      strength,
+    };
+    o.record = this.#build(o, time_ms, context, 1, time_ms);
+    return o;
+  }
+
+  #build(
+    o: Open,
+    time_ms: number,
+    context: Omit<LocalizeInput, "anomaly_start_ms">,
+    revision: number,
+    onset?: number,
+  ): IncidentRecord {
+    const onset_ms = onset ?? o.record.onset_ms;
+    const input: LocalizeInput = { ...context, anomaly_start_ms: onset_ms };
+    let ranked: RootCauseCandidate[] = [];
+    try {
+      ranked = this.#o.localizer.localize(input);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+    }
+    // Prefer candidates among the anomalous members; fall back to the localizer's order.
+    const inGroup = ranked.filter((c) => o.members.has(c.service));
+    const rest = ranked.filter((c) => !o.members.has(c.service));
+    const ordered = [...inGroup, ...rest].slice(0, this.#o.top_k);
+    const top = ordered[0] ??
+      { service: [...o.members].sort()[0], score: 0, evidence: ["no localizer candidate"] };
+    const cls = (this.#o.classify ?? classifyFault)(input, top);
+    const radius = blastRadius(context.graph, top.service);
+    const entry = this.#o.entry_services.some((e) => radius.services.includes(e) || o.members.has(e));
+    const severity = severityOf({
+      strength: o.strength,
+      affected_services: radius.services.length - 1,
+      entry_affected: entry,
+    });
+    const id = o.record?.id ??
+      incidentId(this.#o.tenant, top.service, { onset_ms, bucket_ms: this.#o.id_bucket_ms });
+    return this.#finish({
+      schema_version: 1,
+      id,
+      tenant: this.#o.tenant,
+      status: "open",
+      severity,
+      priority: priorityOf(severity),
+      onset_ms,
+      updated_ms: time_ms,
+      revision,
+      root_causes: ordered.map((c) => ({
+        service: c.service,
+        ...(c.indicator ? { indicator: c.indicator } : {}),
+        score: c.score,
+        evidence: [...c.evidence],
+      })),
+      fault_type: cls.fault_type,
+      fault_confidence: cls.confidence,
+      fault_evidence: [...cls.evidence],
+      anomalous_services: [...o.members].sort(),
+      suppressed_symptoms: [...o.members].filter((m) => m !== top.service).sort(),
+      blast_radius: radius,
+      report: { title: "", what_happened: "", impact: "", priority: "", recommended_actions: [] },
+    });
+  }
+
+  #finish(r: IncidentRecord): IncidentRecord {
+    const { report: _, ...rest } = r;
+    return { ...r, report: renderReport(rest) };
+  }
+}

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import type { MetricFrame, ServiceGraphSnapshot } from "../core/rca.ts";
+import type { DetectionResult } from "../detect/detector.ts";
+import { BaroLocalizer } from "../localize/baro.ts";
+import { incidentId } from "./incident_id.ts";
+import { incidentRecordSchema } from "./incident_record.ts";
+import { IncidentTracker } from "./incident_tracker.ts";
+
+const STEP = 10_000;
+const N = 40;
+const ONSET = 30;
+const services = ["frontend", "orders", "payment", "catalogue", "batch"];
+const graph: ServiceGraphSnapshot = {
+  nodes: services.map((id) => ({ id, kind: "service" as const })),
+  edges: [
+    { caller: "frontend", callee: "orders", calls: 1, errors: 0 },
+    { caller: "orders", callee: "payment", calls: 1, errors: 0 },
+    { caller: "frontend", callee: "catalogue", calls: 1, errors: 0 },
+  ],
+};
+const frame: MetricFrame = {
+  times_ms: Array.from({ length: N }, (_, i) => i * STEP),
+  step_ms: STEP,
+  series: new Map(
+    services.map((s, k) => [
+      s,
+      new Map([[
+        "cpu",
+        Float64Array.from(
+          { length: N },
+          (_, t) => 20 + ((t + k) % 4) + (s === "payment" && t >= ONSET ? 70 : 0),
+        ),
+      ]]),
+    ]),
+  ),
+};
+const det = (service: string, t: number, anomalous: boolean): DetectionResult => ({
+  service,
+  time_ms: t * STEP,
+  anomalous,
+  severity: anomalous ? 8 : 0.2,
+  indicators: [],
+});
+
+function run(pattern: (s: string, t: number) => boolean) {
+  const tracker = new IncidentTracker({
+    tenant: "acme",
+    localizer: new BaroLocalizer(),
+    entry_services: ["frontend"],
+  });
+  const records = [];
+  for (let t = ONSET; t < N; t++) {
+    records.push(...tracker.step(t * STEP, services.map((s) => det(s, t, pattern(s, t))), { frame, graph }));
+  }
+  return { tracker, records };
+}
+
+Deno.test("IncidentTracker.step() raises one incident for a fault and its symptoms, names the root and resolves", () => {
+  // payment from the onset, its callers a window later, all recover at ONSET + 4.
+  const { records, tracker } = run((s, t) =>
+    t < ONSET + 4 && (s === "payment" || (t > ONSET && (s === "orders" || s === "frontend")))
+  );
+  const ids = new Set(records.map((r) => r.id));
+  assert.equal(ids.size, 1);
+  const last = records.at(-1)!;
+  assert.equal(last.status, "resolved");
+  assert.equal(last.root_causes[0].service, "payment");
+  assert.equal(last.fault_type, "cpu");
+  assert.deepEqual(last.suppressed_symptoms, ["frontend", "orders"]);
+  assert.deepEqual(last.blast_radius.services, ["frontend", "orders", "payment"]);
+  assert.equal(last.id, incidentId("acme", "payment", { onset_ms: ONSET * STEP }));
+  for (let i = 1; i < records.length; i++) assert.ok(records[i].revision > records[i - 1].revision);
+  for (const r of records) incidentRecordSchema.parse(r);
+  assert.match(last.report.title, /payment/);
+  assert.ok(last.report.recommended_actions.length > 0);
+  assert.equal(tracker.open.length, 0);
+});
+
+Deno.test("IncidentTracker.step() keeps unconnected faults apart and stays silent when nothing is anomalous", () => {
+  const quiet = run(() => false);
+  assert.equal(quiet.records.length, 0);
+  const two = run((s, t) => t < ONSET + 2 && (s === "payment" || s === "batch"));
+  assert.equal(new Set(two.records.map((r) => r.id)).size, 2);
+});
+
+Deno.test("incidentId() is deterministic, bucketed, and differs across tenants", () => {
+  const a = incidentId("t1", "svc", { onset_ms: 120_500 });
+  assert.equal(a, incidentId("t1", "svc", { onset_ms: 150_000 }));
+  assert.notEqual(a, incidentId("t2", "svc", { onset_ms: 120_500 }));
+  assert.notEqual(a, incidentId("t1", "svc", { onset_ms: 180_000 }));
+  assert.match(a, /^inc-[0-9a-f]{16}$/);
+});
