@@ -13,6 +13,7 @@ export const DEFAULT_TENANT = "default";
 export const STREAMS = {
   otlp: "OTLP",
   features: "FEATURES",
+  featurePartials: "FEATURE_PARTIALS",
   anomalies: "ANOMALIES",
   incidents: "INCIDENTS",
   remediation: "REMEDIATION",

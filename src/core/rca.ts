@@ -25,7 +25,14 @@ export interface GraphEdge {
 
 export interface ServiceGraphSnapshot {
   /** Services and virtual peers (databases, queues), and lower levels where known. */
-  readonly nodes: readonly { readonly id: string; readonly kind: "service" | "virtual" | "pod" | "host" }[];
+  readonly nodes: readonly {
+    readonly id: string;
+    readonly kind: "service" | "virtual" | "pod" | "host";
+    /** Pods / instances: the service they belong to. */
+    readonly service?: string;
+    /** Pods / instances: the host (node) they run on. */
+    readonly host?: string;
+  }[];
   readonly edges: readonly GraphEdge[];
 }
 
