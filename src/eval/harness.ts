@@ -168,9 +168,10 @@ export async function evaluateNabOffline(
     cases: scored.length,
     ...nulls,
     ...NO_STREAM,
-    nab_standard: standard.normalized,
-    nab_reward_low_fp: lowFp.normalized,
-    nab_reward_low_fn: lowFn.normalized,
+    // no labelled window at all (e.g. only artificialNoAnomaly series): NAB's normalisation is undefined
+    nab_standard: Number.isFinite(standard.normalized) ? standard.normalized : null,
+    nab_reward_low_fp: Number.isFinite(lowFp.normalized) ? lowFp.normalized : null,
+    nab_reward_low_fn: Number.isFinite(lowFn.normalized) ? lowFn.normalized : null,
     by_fault_type: {},
     elapsed_ms: Math.round(performance.now() - started),
   };

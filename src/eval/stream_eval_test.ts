@@ -1,0 +1,35 @@
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import type { LabelledCase } from "../core/rca.ts";
+import { type IncidentView, matchIncidents } from "./stream_eval.ts";
+
+const label = (id: string, start: number, service: string): LabelledCase => ({
+  id,
+  dataset: "t",
+  root_cause_service: service,
+  fault_start_ms: start,
+  fault_end_ms: start + 180_000,
+  fault_type: "cpu",
+});
+
+const inc = (id: string, revision: number, onset: number, updated: number, top: string[]): IncidentView => ({
+  id,
+  revision,
+  onset_ms: onset,
+  updated_ms: updated,
+  root_causes: top.map((service, i) => ({ service, score: 10 - i, evidence: [] })),
+  fault_type: "cpu",
+});
+
+Deno.test("matchIncidents() takes the earliest revision for detection and the latest for the ranking", () => {
+  const labels = [label("a", 1_000_000, "cart"), label("b", 5_000_000, "pay"), label("c", 9_000_000, "x")];
+  const r = matchIncidents([
+    inc("i1", 2, 1_010_000, 1_050_000, ["cart", "front"]), // later revision: better ranking
+    inc("i1", 1, 1_010_000, 1_030_000, ["front", "cart"]),
+    inc("i2", 1, 5_020_000, 5_040_000, ["front", "pay"]),
+    inc("i3", 1, 3_000_000, 3_010_000, ["front"]), // between cases: false incident
+  ], labels);
+  deepStrictEqual(r.outcomes.map((o) => o.ranking[0]?.service ?? null), ["cart", "front", null]);
+  deepStrictEqual(r.detections.map((d) => d.detected_ms), [1_030_000, 5_040_000, null]);
+  strictEqual(r.false_incidents, 1);
+  strictEqual(r.outcomes[2].predicted_fault_type, null);
+});
