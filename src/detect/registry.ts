@@ -3,7 +3,9 @@
  * import side effects; the runtime and the evaluation harness look detectors up with `createDetector`.
  */
 import { z } from "zod";
+import type { StreamingScorer } from "../core/rca.ts";
 import type { Detector } from "./detector.ts";
+import { StreamingAnomalyScorer } from "./streaming_anomaly_scorer.ts";
 import type { ThresholdConfig } from "./dynamic_threshold.ts";
 import { BocpdModel } from "./bocpd.ts";
 import { IsolationForestDetector } from "./isolation_forest.ts";
@@ -139,4 +141,33 @@ export function createDetector(name: string, config: unknown = {}): Detector {
     );
   }
   return s.create(s.config.parse(config));
+}
+
+/** Univariate streaming scorers (NAB's contract), by name. */
+export const STREAMING_SCORERS: readonly {
+  name: string;
+  description: string;
+  create: () => StreamingScorer;
+}[] = [
+  {
+    name: "vigil",
+    description:
+      "max of robust level, robust difference and spectral-residual tail scores, with a refractory period",
+    create: () => new StreamingAnomalyScorer(),
+  },
+];
+
+export const STREAMING_SCORER_NAMES: readonly string[] = STREAMING_SCORERS.map((s) => s.name);
+
+/** Builds the named streaming scorer; RangeError for an unknown name. */
+export function createStreamingScorer(name: string): StreamingScorer {
+  const s = STREAMING_SCORERS.find((x) => x.name === name);
+  if (!s) {
+    throw new RangeError(
+      `Cannot create streaming scorer as name must be one of ${
+        STREAMING_SCORER_NAMES.join(", ")
+      }: current value is ${name}`,
+    );
+  }
+  return s.create();
 }
