@@ -277,7 +277,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    console.error(e instanceof RangeError || e instanceof SyntaxError ? e.message : e);
+    console.error(e instanceof Error ? e.message : e);
     return 1;
   }
 }
