@@ -18,7 +18,7 @@ const COMMON_FLAGS = [
   "--runtime",
   "stub",
   "--enable",
-  "simd",
+  "simd,relaxed-simd",
   "--initialMemory",
   "2",
 ];
@@ -54,7 +54,9 @@ export async function buildKernels(
   );
   if (error) throw new Error(`Cannot build the ${target} kernels: ${stderr.toString()}`);
   const wasm = files.get(name);
-  if (!(wasm instanceof Uint8Array)) throw new Error(`Cannot build the ${target} kernels: no ${name} written`);
+  if (!(wasm instanceof Uint8Array)) {
+    throw new Error(`Cannot build the ${target} kernels: no ${name} written`);
+  }
   if (options.out_dir !== undefined) {
     await Deno.mkdir(options.out_dir, { recursive: true });
     for (const [file, contents] of files) {
@@ -71,12 +73,16 @@ if (import.meta.main) {
   const outIndex = args.indexOf("--out-dir");
   const outDir = outIndex >= 0 ? args[outIndex + 1] : new URL("build", KERNELS_DIR).pathname;
   const targetIndex = args.indexOf("--target");
-  const targets: KernelTarget[] = targetIndex >= 0 ? [args[targetIndex + 1] as KernelTarget] : ["release", "debug"];
+  const targets: KernelTarget[] = targetIndex >= 0
+    ? [args[targetIndex + 1] as KernelTarget]
+    : ["release", "debug"];
   for (const target of targets) {
     const started = performance.now();
     const wasm = await buildKernels(target, { out_dir: outDir });
     console.log(
-      `built ${outDir}/${kernelFileName(target)} (${wasm.length} bytes, ${Math.round(performance.now() - started)} ms)`,
+      `built ${outDir}/${kernelFileName(target)} (${wasm.length} bytes, ${
+        Math.round(performance.now() - started)
+      } ms)`,
     );
   }
 }

@@ -34,24 +34,24 @@ export function buildPlan<T>(plan: usize, m: i32): void {
     const n4 = n >> 2;
     for (let p = 0; p < n4; p++) {
       for (let r = 1; r <= 3; r++) {
-        const angle = (-TAU * <f64>(r * p)) / <f64>n;
-        store<T>(off + (<usize>((2 * r - 2) * n4 + p) << B), <T>Math.cos(angle));
-        store<T>(off + (<usize>((2 * r - 1) * n4 + p) << B), <T>Math.sin(angle));
+        const angle = (-TAU * <f64> (r * p)) / <f64> n;
+        store<T>(off + (<usize> ((2 * r - 2) * n4 + p) << B), <T> Math.cos(angle));
+        store<T>(off + (<usize> ((2 * r - 1) * n4 + p) << B), <T> Math.sin(angle));
       }
     }
-    off += <usize>(6 * n4) << B;
+    off += <usize> (6 * n4) << B;
     n >>= 2;
   }
   for (let k = 0; k < m; k++) {
-    const angle = (-TAU * <f64>k) / <f64>(2 * m);
-    store<T>(off + (<usize>k << B), <T>Math.cos(angle));
-    store<T>(off + (<usize>(m + k) << B), <T>Math.sin(angle));
+    const angle = (-TAU * <f64> k) / <f64> (2 * m);
+    store<T>(off + (<usize> k << B), <T> Math.cos(angle));
+    store<T>(off + (<usize> (m + k) << B), <T> Math.sin(angle));
   }
 }
 
 /** Byte address of the real-split twiddles W_{2m}^k (re[m], im[m]) inside a plan. */
 export function realTwiddles<T>(plan: usize, m: i32): usize {
-  return plan + (<usize>(fft_plan_len(m) - 2 * m) << alignof<T>());
+  return plan + (<usize> (fft_plan_len(m) - 2 * m) << alignof<T>());
 }
 
 function reverseLanes<T>(v: v128): v128 {
@@ -82,57 +82,57 @@ function interleaveHigh<T>(re: v128, im: v128): v128 {
 /** Splits count interleaved complex values (or 2*count reals into even/odd) into planar re/im. */
 export function deinterleave<T>(src: usize, re: usize, im: usize, count: i32): void {
   const B = alignof<T>();
-  const L = <i32>(16 / sizeof<T>());
+  const L = <i32> (16 / sizeof<T>());
   let k = 0;
   for (; k + L <= count; k += L) {
-    const v0 = v128.load(src + (<usize>(2 * k) << B));
-    const v1 = v128.load(src + (<usize>(2 * k) << B), 16);
-    v128.store(re + (<usize>k << B), evenLanes<T>(v0, v1));
-    v128.store(im + (<usize>k << B), oddLanes<T>(v0, v1));
+    const v0 = v128.load(src + (<usize> (2 * k) << B));
+    const v1 = v128.load(src + (<usize> (2 * k) << B), 16);
+    v128.store(re + (<usize> k << B), evenLanes<T>(v0, v1));
+    v128.store(im + (<usize> k << B), oddLanes<T>(v0, v1));
   }
   for (; k < count; k++) {
-    store<T>(re + (<usize>k << B), load<T>(src + (<usize>(2 * k) << B)));
-    store<T>(im + (<usize>k << B), load<T>(src + (<usize>(2 * k + 1) << B)));
+    store<T>(re + (<usize> k << B), load<T>(src + (<usize> (2 * k) << B)));
+    store<T>(im + (<usize> k << B), load<T>(src + (<usize> (2 * k + 1) << B)));
   }
 }
 
 /** Writes planar re/im (times scale) as count interleaved complex values. */
 export function interleave<T>(re: usize, im: usize, dst: usize, count: i32, scale: T): void {
   const B = alignof<T>();
-  const L = <i32>(16 / sizeof<T>());
+  const L = <i32> (16 / sizeof<T>());
   const vs = v128.splat<T>(scale);
   let k = 0;
   for (; k + L <= count; k += L) {
-    const r = v128.mul<T>(v128.load(re + (<usize>k << B)), vs);
-    const i = v128.mul<T>(v128.load(im + (<usize>k << B)), vs);
-    v128.store(dst + (<usize>(2 * k) << B), interleaveLow<T>(r, i));
-    v128.store(dst + (<usize>(2 * k) << B), interleaveHigh<T>(r, i), 16);
+    const r = v128.mul<T>(v128.load(re + (<usize> k << B)), vs);
+    const i = v128.mul<T>(v128.load(im + (<usize> k << B)), vs);
+    v128.store(dst + (<usize> (2 * k) << B), interleaveLow<T>(r, i));
+    v128.store(dst + (<usize> (2 * k) << B), interleaveHigh<T>(r, i), 16);
   }
   for (; k < count; k++) {
-    store<T>(dst + (<usize>(2 * k) << B), load<T>(re + (<usize>k << B)) * scale);
-    store<T>(dst + (<usize>(2 * k + 1) << B), load<T>(im + (<usize>k << B)) * scale);
+    store<T>(dst + (<usize> (2 * k) << B), load<T>(re + (<usize> k << B)) * scale);
+    store<T>(dst + (<usize> (2 * k + 1) << B), load<T>(im + (<usize> k << B)) * scale);
   }
 }
 
 // One radix-4 Stockham stage: sequence length n, stride s, x -> y, twiddles tw (w1r w1i w2r w2i w3r w3i).
 function radix4Stage<T>(xr: usize, xi: usize, yr: usize, yi: usize, n: i32, s: i32, tw: usize): void {
   const B = alignof<T>();
-  const L = <i32>(16 / sizeof<T>());
+  const L = <i32> (16 / sizeof<T>());
   const n4 = n >> 2;
-  const quarter = <usize>(n4 * s) << B;
-  const tq = <usize>n4 << B;
+  const quarter = <usize> (n4 * s) << B;
+  const tq = <usize> n4 << B;
   if (s >= L) {
-    const stride = <usize>s << B;
+    const stride = <usize> s << B;
     for (let p = 0; p < n4; p++) {
-      const tp = tw + (<usize>p << B);
+      const tp = tw + (<usize> p << B);
       const w1r = v128.splat<T>(load<T>(tp));
       const w1i = v128.splat<T>(load<T>(tp + tq));
       const w2r = v128.splat<T>(load<T>(tp + 2 * tq));
       const w2i = v128.splat<T>(load<T>(tp + 3 * tq));
       const w3r = v128.splat<T>(load<T>(tp + 4 * tq));
       const w3i = v128.splat<T>(load<T>(tp + 5 * tq));
-      const xo = <usize>(p * s) << B;
-      const yo = <usize>(4 * p * s) << B;
+      const xo = <usize> (p * s) << B;
+      const yo = <usize> (4 * p * s) << B;
       for (let q: usize = 0; q < stride; q += 16) {
         const pa = xo + q;
         const ar = v128.load(xr + pa);
@@ -171,7 +171,7 @@ function radix4Stage<T>(xr: usize, xi: usize, yr: usize, yi: usize, n: i32, s: i
   } else if (s == 1 && n4 >= L) {
     // First stage: vectorise across p; the four outputs of each butterfly are adjacent, so transpose.
     for (let p = 0; p < n4; p += L) {
-      const pa = <usize>p << B;
+      const pa = <usize> p << B;
       const ar = v128.load(xr + pa);
       const ai = v128.load(xi + pa);
       const br = v128.load(xr + pa + quarter);
@@ -215,7 +215,7 @@ function radix4Stage<T>(xr: usize, xi: usize, yr: usize, yi: usize, n: i32, s: i
     }
   } else {
     for (let p = 0; p < n4; p++) {
-      const tp = tw + (<usize>p << B);
+      const tp = tw + (<usize> p << B);
       const w1r = load<T>(tp);
       const w1i = load<T>(tp + tq);
       const w2r = load<T>(tp + 2 * tq);
@@ -223,7 +223,7 @@ function radix4Stage<T>(xr: usize, xi: usize, yr: usize, yi: usize, n: i32, s: i
       const w3r = load<T>(tp + 4 * tq);
       const w3i = load<T>(tp + 5 * tq);
       for (let q = 0; q < s; q++) {
-        const pa = <usize>(p * s + q) << B;
+        const pa = <usize> (p * s + q) << B;
         const ar = load<T>(xr + pa);
         const ai = load<T>(xi + pa);
         const br = load<T>(xr + pa + quarter);
@@ -246,8 +246,8 @@ function radix4Stage<T>(xr: usize, xi: usize, yr: usize, yi: usize, n: i32, s: i
         const t2i = apci - bpdi;
         const t3r = amcr - bmdi;
         const t3i = amci + bmdr;
-        const stride = <usize>s << B;
-        const po = <usize>(4 * p * s + q) << B;
+        const stride = <usize> s << B;
+        const po = <usize> (4 * p * s + q) << B;
         store<T>(yr + po, apcr + bpdr);
         store<T>(yi + po, apci + bpdi);
         store<T>(yr + po + stride, t1r * w1r - t1i * w1i);
@@ -283,11 +283,11 @@ function storeTransposed<T>(dst: usize, y0: v128, y1: v128, y2: v128, y3: v128):
 // The last stage when log2(n) is odd: n = 2, stride s = m / 2, twiddle 1.
 function radix2Stage<T>(xr: usize, xi: usize, yr: usize, yi: usize, s: i32): void {
   const B = alignof<T>();
-  const L = <i32>(16 / sizeof<T>());
-  const half = <usize>s << B;
+  const L = <i32> (16 / sizeof<T>());
+  const half = <usize> s << B;
   let q = 0;
   for (; q + L <= s; q += L) {
-    const o = <usize>q << B;
+    const o = <usize> q << B;
     const ar = v128.load(xr + o);
     const ai = v128.load(xi + o);
     const br = v128.load(xr + o + half);
@@ -298,7 +298,7 @@ function radix2Stage<T>(xr: usize, xi: usize, yr: usize, yi: usize, s: i32): voi
     v128.store(yi + o + half, v128.sub<T>(ai, bi));
   }
   for (; q < s; q++) {
-    const o = <usize>q << B;
+    const o = <usize> q << B;
     const ar = load<T>(xr + o);
     const ai = load<T>(xi + o);
     const br = load<T>(xr + o + half);
@@ -348,7 +348,7 @@ export function fftCore<T>(
     const dr = toY ? yr : wr;
     const di = toY ? yi : wi;
     radix4Stage<T>(sr, si, dr, di, n, s, tw);
-    tw += <usize>(6 * (n >> 2)) << B;
+    tw += <usize> (6 * (n >> 2)) << B;
     sr = dr;
     si = di;
     n >>= 2;
@@ -361,20 +361,20 @@ export function fftCore<T>(
 /** Untangles the m-point spectrum Z of packed reals into X_0..X_m (interleaved, 2m + 2 elements). */
 export function realForwardPost<T>(zr: usize, zi: usize, out: usize, m: i32, tw: usize): void {
   const B = alignof<T>();
-  const L = <i32>(16 / sizeof<T>());
+  const L = <i32> (16 / sizeof<T>());
   const twr = tw;
-  const twi = tw + (<usize>m << B);
+  const twi = tw + (<usize> m << B);
   const z0r = load<T>(zr);
   const z0i = load<T>(zi);
   store<T>(out, z0r + z0i);
-  store<T>(out + (<usize>1 << B), 0);
-  store<T>(out + (<usize>(2 * m) << B), z0r - z0i);
-  store<T>(out + (<usize>(2 * m + 1) << B), 0);
-  const h = v128.splat<T>(<T>0.5);
+  store<T>(out + (<usize> 1 << B), 0);
+  store<T>(out + (<usize> (2 * m) << B), z0r - z0i);
+  store<T>(out + (<usize> (2 * m + 1) << B), 0);
+  const h = v128.splat<T>(<T> 0.5);
   let k = 1;
   for (; k + L <= m; k += L) {
-    const o = <usize>k << B;
-    const mo = <usize>(m - k - L + 1) << B;
+    const o = <usize> k << B;
+    const mo = <usize> (m - k - L + 1) << B;
     const ar = v128.load(zr + o);
     const ai = v128.load(zi + o);
     const br = reverseLanes<T>(v128.load(zr + mo));
@@ -391,20 +391,20 @@ export function realForwardPost<T>(zr: usize, zi: usize, out: usize, m: i32, tw:
     v128.store(out + (o << 1), interleaveHigh<T>(xr, xi), 16);
   }
   for (; k < m; k++) {
-    const o = <usize>k << B;
-    const mo = <usize>(m - k) << B;
+    const o = <usize> k << B;
+    const mo = <usize> (m - k) << B;
     const ar = load<T>(zr + o);
     const ai = load<T>(zi + o);
     const br = load<T>(zr + mo);
     const ci = load<T>(zi + mo);
-    const er = (ar + br) * <T>0.5;
-    const ei = (ai - ci) * <T>0.5;
-    const or = (ai + ci) * <T>0.5;
-    const oi = (br - ar) * <T>0.5;
+    const er = (ar + br) * <T> 0.5;
+    const ei = (ai - ci) * <T> 0.5;
+    const or = (ai + ci) * <T> 0.5;
+    const oi = (br - ar) * <T> 0.5;
     const wr = load<T>(twr + o);
     const wi = load<T>(twi + o);
     store<T>(out + (o << 1), er + wr * or - wi * oi);
-    store<T>(out + (o << 1) + (<usize>1 << B), ei + wr * oi + wi * or);
+    store<T>(out + (o << 1) + (<usize> 1 << B), ei + wr * oi + wi * or);
   }
 }
 
@@ -414,15 +414,15 @@ export function realForwardPost<T>(zr: usize, zi: usize, out: usize, m: i32, tw:
  */
 export function realInversePre<T>(inp: usize, zr: usize, zi: usize, m: i32, tw: usize): void {
   const B = alignof<T>();
-  const L = <i32>(16 / sizeof<T>());
+  const L = <i32> (16 / sizeof<T>());
   const twr = tw;
-  const twi = tw + (<usize>m << B);
-  const hs = <T>(0.5 / <f64>m);
+  const twi = tw + (<usize> m << B);
+  const hs = <T> (0.5 / <f64> m);
   const h = v128.splat<T>(hs);
   let k = 0;
   for (; k + L <= m; k += L) {
-    const o = <usize>k << B;
-    const mo = <usize>(m - k - L + 1) << B;
+    const o = <usize> k << B;
+    const mo = <usize> (m - k - L + 1) << B;
     const a0 = v128.load(inp + (o << 1));
     const a1 = v128.load(inp + (o << 1), 16);
     const c0 = v128.load(inp + (mo << 1));
@@ -443,12 +443,12 @@ export function realInversePre<T>(inp: usize, zr: usize, zi: usize, m: i32, tw: 
     v128.store(zi + o, v128.add<T>(ei, or));
   }
   for (; k < m; k++) {
-    const o = <usize>k << B;
-    const mo = <usize>(m - k) << B;
+    const o = <usize> k << B;
+    const mo = <usize> (m - k) << B;
     const ar = load<T>(inp + (o << 1));
-    const ai = load<T>(inp + (o << 1) + (<usize>1 << B));
+    const ai = load<T>(inp + (o << 1) + (<usize> 1 << B));
     const cr = load<T>(inp + (mo << 1));
-    const ci = load<T>(inp + (mo << 1) + (<usize>1 << B));
+    const ci = load<T>(inp + (mo << 1) + (<usize> 1 << B));
     const er = (ar + cr) * hs;
     const ei = (ai - ci) * hs;
     const dr = (ar - cr) * hs;
@@ -473,16 +473,16 @@ export function fftComplex<T>(
   scratch: usize,
 ): void {
   const B = alignof<T>();
-  const nb = <usize>n << B;
+  const nb = <usize> n << B;
   const zr = scratch;
   const zi = zr + nb;
   const yr = zi + nb;
   const yi = yr + nb;
   const wr = yi + nb;
   const wi = wr + nb;
-  const scale = inverse ? <T>(1.0 / <f64>n) : <T>1;
+  const scale = inverse ? <T> (1.0 / <f64> n) : <T> 1;
   for (let b = 0; b < batch; b++) {
-    const series = <usize>(2 * n * b) << B;
+    const series = <usize> (2 * n * b) << B;
     deinterleave<T>(inp + series, zr, zi, n);
     if (inverse) fftCore<T>(zi, zr, yi, yr, wi, wr, n, plan);
     else fftCore<T>(zr, zi, yr, yi, wr, wi, n, plan);
@@ -494,7 +494,7 @@ export function fftComplex<T>(
 export function fftRealOne<T>(inp: usize, out: usize, n: i32, plan: usize, scratch: usize): void {
   const B = alignof<T>();
   const m = n >> 1;
-  const mb = <usize>m << B;
+  const mb = <usize> m << B;
   const zr = scratch;
   const zi = zr + mb;
   const yr = zi + mb;
@@ -510,7 +510,7 @@ export function fftRealOne<T>(inp: usize, out: usize, n: i32, plan: usize, scrat
 export function ifftRealOne<T>(inp: usize, out: usize, n: i32, plan: usize, scratch: usize): void {
   const B = alignof<T>();
   const m = n >> 1;
-  const mb = <usize>m << B;
+  const mb = <usize> m << B;
   const zr = scratch;
   const zi = zr + mb;
   const yr = zi + mb;
@@ -519,5 +519,5 @@ export function ifftRealOne<T>(inp: usize, out: usize, n: i32, plan: usize, scra
   const wi = wr + mb;
   realInversePre<T>(inp, zr, zi, m, realTwiddles<T>(plan, m));
   fftCore<T>(zi, zr, yi, yr, wi, wr, m, plan);
-  interleave<T>(yr, yi, out, m, <T>1);
+  interleave<T>(yr, yi, out, m, <T> 1);
 }

@@ -16,19 +16,20 @@ import { vexp } from "./vmath";
 
 function hsum<T>(v: v128): T {
   if (sizeof<T>() == 4) {
-    return <T>(f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
+    return <T> (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) +
+      (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
   }
-  return <T>(f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
+  return <T> (f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
 }
 
 function hmax<T>(v: v128): T {
   if (sizeof<T>() == 4) {
-    return <T>Mathf.max(
+    return <T> Mathf.max(
       Mathf.max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
       Mathf.max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)),
     );
   }
-  return <T>Math.max(f64x2.extract_lane(v, 0), f64x2.extract_lane(v, 1));
+  return <T> Math.max(f64x2.extract_lane(v, 0), f64x2.extract_lane(v, 1));
 }
 
 // a * b + c; a fused multiply-add where relaxed SIMD is enabled.
@@ -38,8 +39,8 @@ function madd<T>(a: v128, b: v128, c: v128): v128 {
 }
 
 function scalarExp<T>(x: T): T {
-  if (sizeof<T>() == 4) return <T>Mathf.exp(<f32>x);
-  return <T>Math.exp(<f64>x);
+  if (sizeof<T>() == 4) return <T> Mathf.exp(<f32> x);
+  return <T> Math.exp(<f64> x);
 }
 
 /**
@@ -48,13 +49,13 @@ function scalarExp<T>(x: T): T {
  */
 function scalingPass<T>(K: usize, v: usize, a: usize, u: usize, w: usize, n: i32, m: i32): void {
   const B = alignof<T>();
-  const L = <i32>(16 / sizeof<T>());
-  const rowBytes = <usize>m << B;
-  const vecBytes = <usize>(m - (m % L)) << B;
+  const L = <i32> (16 / sizeof<T>());
+  const rowBytes = <usize> m << B;
+  const vecBytes = <usize> (m - (m % L)) << B;
   memory.fill(w, 0, rowBytes);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const k0 = K + <usize>i * rowBytes;
+    const k0 = K + <usize> i * rowBytes;
     const k1 = k0 + rowBytes;
     const k2 = k1 + rowBytes;
     const k3 = k2 + rowBytes;
@@ -80,16 +81,16 @@ function scalingPass<T>(K: usize, v: usize, a: usize, u: usize, w: usize, n: i32
       kv2 += load<T>(k2 + j) * vj;
       kv3 += load<T>(k3 + j) * vj;
     }
-    const ip = u + (<usize>i << B);
-    const ap = a + (<usize>i << B);
+    const ip = u + (<usize> i << B);
+    const ap = a + (<usize> i << B);
     const a0 = load<T>(ap);
     const a1 = load<T>(ap, sizeof<T>());
     const a2 = load<T>(ap, 2 * sizeof<T>());
     const a3 = load<T>(ap, 3 * sizeof<T>());
-    const u0 = a0 > 0 ? a0 / kv0 : <T>0;
-    const u1 = a1 > 0 ? a1 / kv1 : <T>0;
-    const u2 = a2 > 0 ? a2 / kv2 : <T>0;
-    const u3 = a3 > 0 ? a3 / kv3 : <T>0;
+    const u0 = a0 > 0 ? a0 / kv0 : <T> 0;
+    const u1 = a1 > 0 ? a1 / kv1 : <T> 0;
+    const u2 = a2 > 0 ? a2 / kv2 : <T> 0;
+    const u3 = a3 > 0 ? a3 / kv3 : <T> 0;
     store<T>(ip, u0);
     store<T>(ip, u1, sizeof<T>());
     store<T>(ip, u2, 2 * sizeof<T>());
@@ -115,34 +116,36 @@ function scalingPass<T>(K: usize, v: usize, a: usize, u: usize, w: usize, n: i32
     }
   }
   for (; i < n; i++) {
-    const k0 = K + <usize>i * rowBytes;
+    const k0 = K + <usize> i * rowBytes;
     let s0 = v128.splat<T>(0);
     for (let j: usize = 0; j < vecBytes; j += 16) s0 = madd<T>(v128.load(k0 + j), v128.load(v + j), s0);
     let kv0 = hsum<T>(s0);
     for (let j = vecBytes; j < rowBytes; j += sizeof<T>()) kv0 += load<T>(k0 + j) * load<T>(v + j);
-    const a0 = load<T>(a + (<usize>i << B));
-    const u0 = a0 > 0 ? a0 / kv0 : <T>0;
-    store<T>(u + (<usize>i << B), u0);
+    const a0 = load<T>(a + (<usize> i << B));
+    const u0 = a0 > 0 ? a0 / kv0 : <T> 0;
+    store<T>(u + (<usize> i << B), u0);
     const U0 = v128.splat<T>(u0);
     for (let j: usize = 0; j < vecBytes; j += 16) {
       v128.store(w + j, madd<T>(v128.load(k0 + j), U0, v128.load(w + j)));
     }
-    for (let j = vecBytes; j < rowBytes; j += sizeof<T>()) store<T>(w + j, load<T>(w + j) + load<T>(k0 + j) * u0);
+    for (let j = vecBytes; j < rowBytes; j += sizeof<T>()) {
+      store<T>(w + j, load<T>(w + j) + load<T>(k0 + j) * u0);
+    }
   }
 }
 
 // K_ij = exp((alpha_i + beta_j - M_ij) / eps)
 function gibbsKernel<T>(K: usize, M: usize, alpha: usize, beta: usize, n: i32, m: i32, eps: f64): void {
   const B = alignof<T>();
-  const L = <i32>(16 / sizeof<T>());
-  const inv = <T>(1.0 / eps);
+  const L = <i32> (16 / sizeof<T>());
+  const inv = <T> (1.0 / eps);
   const vinv = v128.splat<T>(inv);
-  const rowBytes = <usize>m << B;
-  const vecBytes = <usize>(m - (m % L)) << B;
+  const rowBytes = <usize> m << B;
+  const vecBytes = <usize> (m - (m % L)) << B;
   for (let i = 0; i < n; i++) {
-    const ai = load<T>(alpha + (<usize>i << B));
+    const ai = load<T>(alpha + (<usize> i << B));
     const va = v128.splat<T>(ai);
-    const row = <usize>i * rowBytes;
+    const row = <usize> i * rowBytes;
     for (let j: usize = 0; j < vecBytes; j += 16) {
       const x = v128.sub<T>(v128.add<T>(va, v128.load(beta + j)), v128.load(M + row + j));
       v128.store(K + row + j, vexp<T>(v128.mul<T>(x, vinv)));
@@ -156,14 +159,14 @@ function gibbsKernel<T>(K: usize, M: usize, alpha: usize, beta: usize, n: i32, m
 // <P, M> for P = diag(u) K diag(v); writes P to plan unless plan is 0.
 function planCost<T>(K: usize, M: usize, u: usize, v: usize, plan: usize, n: i32, m: i32): f64 {
   const B = alignof<T>();
-  const L = <i32>(16 / sizeof<T>());
-  const rowBytes = <usize>m << B;
-  const vecBytes = <usize>(m - (m % L)) << B;
+  const L = <i32> (16 / sizeof<T>());
+  const rowBytes = <usize> m << B;
+  const vecBytes = <usize> (m - (m % L)) << B;
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
-    const ui = load<T>(u + (<usize>i << B));
+    const ui = load<T>(u + (<usize> i << B));
     const vu = v128.splat<T>(ui);
-    const row = <usize>i * rowBytes;
+    const row = <usize> i * rowBytes;
     let acc = v128.splat<T>(0);
     let tail: T = 0;
     for (let j: usize = 0; j < vecBytes; j += 16) {
@@ -176,7 +179,7 @@ function planCost<T>(K: usize, M: usize, u: usize, v: usize, plan: usize, n: i32
       if (plan != 0) store<T>(plan + row + j, p);
       tail += p * load<T>(M + row + j);
     }
-    total += <f64>hsum<T>(acc) + <f64>tail;
+    total += <f64> hsum<T>(acc) + <f64> tail;
   }
   return total;
 }
@@ -207,10 +210,10 @@ export function sinkhornStabilized<T>(
   info: usize,
 ): void {
   const B = alignof<T>();
-  const nb = ((<usize>n << B) + 15) & ~15;
-  const mb = ((<usize>m << B) + 15) & ~15;
+  const nb = ((<usize> n << B) + 15) & ~15;
+  const mb = ((<usize> m << B) + 15) & ~15;
   const K = scratch;
-  const u = K + ((<usize>n * (<usize>m << B) + 15) & ~15);
+  const u = K + ((<usize> n * (<usize> m << B) + 15) & ~15);
   const v = u + nb;
   const w = v + mb;
   const alpha = w + mb;
@@ -218,12 +221,12 @@ export function sinkhornStabilized<T>(
   const uPrev = beta + mb;
   const vPrev = uPrev + nb;
   for (let i = 0; i < n; i++) {
-    store<T>(u + (<usize>i << B), 1);
-    store<T>(alpha + (<usize>i << B), 0);
+    store<T>(u + (<usize> i << B), 1);
+    store<T>(alpha + (<usize> i << B), 0);
   }
   for (let j = 0; j < m; j++) {
-    store<T>(v + (<usize>j << B), 1);
-    store<T>(beta + (<usize>j << B), 0);
+    store<T>(v + (<usize> j << B), 1);
+    store<T>(beta + (<usize> j << B), 0);
   }
   gibbsKernel<T>(K, M, alpha, beta, n, m, eps);
   const hi = tau;
@@ -232,16 +235,16 @@ export function sinkhornStabilized<T>(
   let err: f64 = Infinity;
   let status = 0;
   while (iterations < maxIter) {
-    memory.copy(uPrev, u, <usize>n << B);
-    memory.copy(vPrev, v, <usize>m << B);
+    memory.copy(uPrev, u, <usize> n << B);
+    memory.copy(vPrev, v, <usize> m << B);
     scalingPass<T>(K, v, a, u, w, n, m);
     iterations++;
     err = 0;
     let finite = true;
     for (let j = 0; j < m; j++) {
-      const vj = <f64>load<T>(v + (<usize>j << B));
-      const wj = <f64>load<T>(w + (<usize>j << B));
-      err += Math.abs(vj * wj - <f64>load<T>(b + (<usize>j << B)));
+      const vj = <f64> load<T>(v + (<usize> j << B));
+      const wj = <f64> load<T>(w + (<usize> j << B));
+      err += Math.abs(vj * wj - <f64> load<T>(b + (<usize> j << B)));
     }
     if (!isFinite64(err)) finite = false;
     if (finite && err <= tol) {
@@ -250,56 +253,56 @@ export function sinkhornStabilized<T>(
     }
     let absorb = false;
     for (let j = 0; j < m; j++) {
-      const bj = load<T>(b + (<usize>j << B));
-      const vj = bj > 0 ? bj / load<T>(w + (<usize>j << B)) : <T>0;
-      store<T>(v + (<usize>j << B), vj);
-      const x = <f64>vj;
+      const bj = load<T>(b + (<usize> j << B));
+      const vj = bj > 0 ? bj / load<T>(w + (<usize> j << B)) : <T> 0;
+      store<T>(v + (<usize> j << B), vj);
+      const x = <f64> vj;
       if (!isFinite64(x)) finite = false;
       if (x > hi || (x > 0 && x < lo)) absorb = true;
     }
     for (let i = 0; i < n; i++) {
-      const x = <f64>load<T>(u + (<usize>i << B));
+      const x = <f64> load<T>(u + (<usize> i << B));
       if (!isFinite64(x)) finite = false;
       if (x > hi || (x > 0 && x < lo)) absorb = true;
     }
     if (!finite) {
-      memory.copy(u, uPrev, <usize>n << B);
-      memory.copy(v, vPrev, <usize>m << B);
+      memory.copy(u, uPrev, <usize> n << B);
+      memory.copy(v, vPrev, <usize> m << B);
       status = 2;
       break;
     }
     if (absorb) {
       for (let i = 0; i < n; i++) {
-        const ui = <f64>load<T>(u + (<usize>i << B));
+        const ui = <f64> load<T>(u + (<usize> i << B));
         if (ui > 0) {
-          const p = alpha + (<usize>i << B);
-          store<T>(p, <T>(<f64>load<T>(p) + eps * Math.log(ui)));
-          store<T>(u + (<usize>i << B), 1);
+          const p = alpha + (<usize> i << B);
+          store<T>(p, <T> (<f64> load<T>(p) + eps * Math.log(ui)));
+          store<T>(u + (<usize> i << B), 1);
         }
       }
       for (let j = 0; j < m; j++) {
-        const vj = <f64>load<T>(v + (<usize>j << B));
+        const vj = <f64> load<T>(v + (<usize> j << B));
         if (vj > 0) {
-          const p = beta + (<usize>j << B);
-          store<T>(p, <T>(<f64>load<T>(p) + eps * Math.log(vj)));
-          store<T>(v + (<usize>j << B), 1);
+          const p = beta + (<usize> j << B);
+          store<T>(p, <T> (<f64> load<T>(p) + eps * Math.log(vj)));
+          store<T>(v + (<usize> j << B), 1);
         }
       }
       gibbsKernel<T>(K, M, alpha, beta, n, m, eps);
     }
   }
   for (let i = 0; i < n; i++) {
-    const ui = <f64>load<T>(u + (<usize>i << B));
-    store<T>(fOut + (<usize>i << B), <T>(<f64>load<T>(alpha + (<usize>i << B)) + eps * Math.log(ui)));
+    const ui = <f64> load<T>(u + (<usize> i << B));
+    store<T>(fOut + (<usize> i << B), <T> (<f64> load<T>(alpha + (<usize> i << B)) + eps * Math.log(ui)));
   }
   for (let j = 0; j < m; j++) {
-    const vj = <f64>load<T>(v + (<usize>j << B));
-    store<T>(gOut + (<usize>j << B), <T>(<f64>load<T>(beta + (<usize>j << B)) + eps * Math.log(vj)));
+    const vj = <f64> load<T>(v + (<usize> j << B));
+    store<T>(gOut + (<usize> j << B), <T> (<f64> load<T>(beta + (<usize> j << B)) + eps * Math.log(vj)));
   }
   store<f64>(info, planCost<T>(K, M, u, v, plan, n, m));
-  store<f64>(info, <f64>iterations, 8);
+  store<f64>(info, <f64> iterations, 8);
   store<f64>(info, err, 16);
-  store<f64>(info, <f64>status, 24);
+  store<f64>(info, <f64> status, 24);
 }
 
 /** Scratch elements of T for one log-domain problem. */
@@ -323,9 +326,9 @@ export function sinkhornLog<T>(
   info: usize,
 ): void {
   const B = alignof<T>();
-  const L = <i32>(16 / sizeof<T>());
-  const nb = ((<usize>n << B) + 15) & ~15;
-  const mb = ((<usize>m << B) + 15) & ~15;
+  const L = <i32> (16 / sizeof<T>());
+  const nb = ((<usize> n << B) + 15) & ~15;
+  const mb = ((<usize> m << B) + 15) & ~15;
   const logA = scratch;
   const logB = logA + nb;
   const colMax = logB + mb;
@@ -333,19 +336,19 @@ export function sinkhornLog<T>(
   const c = colSum + mb;
   const f = fOut;
   const g = gOut;
-  const rowBytes = <usize>m << B;
-  const vecBytes = <usize>(m - (m % L)) << B;
-  const inv = <T>(1.0 / eps);
+  const rowBytes = <usize> m << B;
+  const vecBytes = <usize> (m - (m % L)) << B;
+  const inv = <T> (1.0 / eps);
   const vinv = v128.splat<T>(inv);
   for (let i = 0; i < n; i++) {
-    const ai = <f64>load<T>(a + (<usize>i << B));
-    store<T>(logA + (<usize>i << B), <T>(eps * Math.log(ai)));
-    store<T>(f + (<usize>i << B), 0);
+    const ai = <f64> load<T>(a + (<usize> i << B));
+    store<T>(logA + (<usize> i << B), <T> (eps * Math.log(ai)));
+    store<T>(f + (<usize> i << B), 0);
   }
   for (let j = 0; j < m; j++) {
-    const bj = <f64>load<T>(b + (<usize>j << B));
-    store<T>(logB + (<usize>j << B), <T>(eps * Math.log(bj)));
-    store<T>(g + (<usize>j << B), 0);
+    const bj = <f64> load<T>(b + (<usize> j << B));
+    store<T>(logB + (<usize> j << B), <T> (eps * Math.log(bj)));
+    store<T>(g + (<usize> j << B), 0);
   }
   let iterations = 0;
   let err: f64 = Infinity;
@@ -353,8 +356,8 @@ export function sinkhornLog<T>(
   while (iterations < maxIter) {
     // Row update: f_i = eps log a_i - eps LSE_j((g_j - M_ij) / eps).
     for (let i = 0; i < n; i++) {
-      const row = M + <usize>i * rowBytes;
-      let vmx = v128.splat<T>(<T>-Infinity);
+      const row = M + <usize> i * rowBytes;
+      let vmx = v128.splat<T>(<T> -Infinity);
       for (let j: usize = 0; j < vecBytes; j += 16) {
         vmx = v128.max<T>(vmx, v128.sub<T>(v128.load(g + j), v128.load(row + j)));
       }
@@ -373,17 +376,17 @@ export function sinkhornLog<T>(
       for (let j = vecBytes; j < rowBytes; j += sizeof<T>()) {
         s += scalarExp<T>((load<T>(g + j) - load<T>(row + j) - mx) * inv);
       }
-      const fi = load<T>(logA + (<usize>i << B)) - (mx + <T>(eps * Math.log(<f64>s)));
-      store<T>(f + (<usize>i << B), fi);
+      const fi = load<T>(logA + (<usize> i << B)) - (mx + <T> (eps * Math.log(<f64> s)));
+      store<T>(f + (<usize> i << B), fi);
     }
     // Column log-sum-exp: c_j = eps LSE_i((f_i - M_ij) / eps), two sweeps over the rows.
     for (let j = 0; j < m; j++) {
-      store<T>(colMax + (<usize>j << B), <T>-Infinity);
-      store<T>(colSum + (<usize>j << B), 0);
+      store<T>(colMax + (<usize> j << B), <T> -Infinity);
+      store<T>(colSum + (<usize> j << B), 0);
     }
     for (let i = 0; i < n; i++) {
-      const row = M + <usize>i * rowBytes;
-      const fi = load<T>(f + (<usize>i << B));
+      const row = M + <usize> i * rowBytes;
+      const fi = load<T>(f + (<usize> i << B));
       const vf = v128.splat<T>(fi);
       for (let j: usize = 0; j < vecBytes; j += 16) {
         v128.store(colMax + j, v128.max<T>(v128.load(colMax + j), v128.sub<T>(vf, v128.load(row + j))));
@@ -394,8 +397,8 @@ export function sinkhornLog<T>(
       }
     }
     for (let i = 0; i < n; i++) {
-      const row = M + <usize>i * rowBytes;
-      const fi = load<T>(f + (<usize>i << B));
+      const row = M + <usize> i * rowBytes;
+      const fi = load<T>(f + (<usize> i << B));
       const vf = v128.splat<T>(fi);
       for (let j: usize = 0; j < vecBytes; j += 16) {
         const x = v128.sub<T>(v128.sub<T>(vf, v128.load(row + j)), v128.load(colMax + j));
@@ -409,10 +412,10 @@ export function sinkhornLog<T>(
     iterations++;
     err = 0;
     for (let j = 0; j < m; j++) {
-      const o = <usize>j << B;
-      const cj = <f64>load<T>(colMax + o) + eps * Math.log(<f64>load<T>(colSum + o));
-      store<T>(c + o, <T>cj);
-      err += Math.abs(Math.exp((<f64>load<T>(g + o) + cj) / eps) - <f64>load<T>(b + o));
+      const o = <usize> j << B;
+      const cj = <f64> load<T>(colMax + o) + eps * Math.log(<f64> load<T>(colSum + o));
+      store<T>(c + o, <T> cj);
+      err += Math.abs(Math.exp((<f64> load<T>(g + o) + cj) / eps) - <f64> load<T>(b + o));
     }
     if (!isFinite64(err)) {
       status = 2;
@@ -423,15 +426,15 @@ export function sinkhornLog<T>(
       break;
     }
     for (let j = 0; j < m; j++) {
-      const o = <usize>j << B;
+      const o = <usize> j << B;
       store<T>(g + o, load<T>(logB + o) - load<T>(c + o));
     }
   }
   // Plan and cost: P_ij = exp((f_i + g_j - M_ij) / eps).
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
-    const row = <usize>i * rowBytes;
-    const fi = load<T>(f + (<usize>i << B));
+    const row = <usize> i * rowBytes;
+    const fi = load<T>(f + (<usize> i << B));
     const vf = v128.splat<T>(fi);
     let acc = v128.splat<T>(0);
     let tail: T = 0;
@@ -447,10 +450,10 @@ export function sinkhornLog<T>(
       if (plan != 0) store<T>(plan + row + j, p);
       tail += p * mij;
     }
-    total += <f64>hsum<T>(acc) + <f64>tail;
+    total += <f64> hsum<T>(acc) + <f64> tail;
   }
   store<f64>(info, total);
-  store<f64>(info, <f64>iterations, 8);
+  store<f64>(info, <f64> iterations, 8);
   store<f64>(info, err, 16);
-  store<f64>(info, <f64>status, 24);
+  store<f64>(info, <f64> status, 24);
 }

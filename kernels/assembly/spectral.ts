@@ -18,15 +18,15 @@ export function powerSpectrum<T>(
   scratch: usize,
 ): void {
   const B = alignof<T>();
-  const spectrum = scratch + (<usize>(3 * n) << B);
+  const spectrum = scratch + (<usize> (3 * n) << B);
   const bins = (n >> 1) + 1;
   for (let b = 0; b < batch; b++) {
-    fftRealOne<T>(inp + (<usize>(n * b) << B), spectrum, n, plan, scratch);
-    const dst = out + (<usize>(bins * b) << B);
+    fftRealOne<T>(inp + (<usize> (n * b) << B), spectrum, n, plan, scratch);
+    const dst = out + (<usize> (bins * b) << B);
     for (let k = 0; k < bins; k++) {
-      const re = load<T>(spectrum + (<usize>(2 * k) << B));
-      const im = load<T>(spectrum + (<usize>(2 * k + 1) << B));
-      store<T>(dst + (<usize>k << B), re * re + im * im);
+      const re = load<T>(spectrum + (<usize> (2 * k) << B));
+      const im = load<T>(spectrum + (<usize> (2 * k + 1) << B));
+      store<T>(dst + (<usize> k << B), re * re + im * im);
     }
   }
 }
@@ -46,7 +46,7 @@ export function spectralResidual<T>(
   scratch: usize,
 ): void {
   const B = alignof<T>();
-  const nb = <usize>n << B;
+  const nb = <usize> n << B;
   const fr = scratch;
   const fi = fr + nb;
   const regionB = fi + nb;
@@ -57,43 +57,43 @@ export function spectralResidual<T>(
   // Full spectrum from the half spectrum: F_k = X_k for k <= n/2, conj(X_{n-k}) above.
   for (let k = 0; k < n; k++) {
     const src = k <= m ? k : n - k;
-    const re = load<T>(half + (<usize>(2 * src) << B));
-    const im = load<T>(half + (<usize>(2 * src + 1) << B));
-    store<T>(fr + (<usize>k << B), re);
-    store<T>(fi + (<usize>k << B), k <= m ? im : -im);
+    const re = load<T>(half + (<usize> (2 * src) << B));
+    const im = load<T>(half + (<usize> (2 * src + 1) << B));
+    store<T>(fr + (<usize> k << B), re);
+    store<T>(fi + (<usize> k << B), k <= m ? im : -im);
   }
   // Log amplitude (0 where the amplitude is below SR_EPS) into regionB.
   const logAmp = regionB;
   for (let k = 0; k < n; k++) {
-    const re = <f64>load<T>(fr + (<usize>k << B));
-    const im = <f64>load<T>(fi + (<usize>k << B));
+    const re = <f64> load<T>(fr + (<usize> k << B));
+    const im = <f64> load<T>(fi + (<usize> k << B));
     const amp = Math.sqrt(re * re + im * im);
-    store<f64>(logAmp + (<usize>k << 3), amp <= SR_EPS ? 0 : Math.log(amp));
+    store<f64>(logAmp + (<usize> k << 3), amp <= SR_EPS ? 0 : Math.log(amp));
   }
   // Residual R = L - mean(L over the trailing window); F_k <- F_k * exp(R_k) / |F_k|.
   let running: f64 = 0;
   for (let k = 0; k < n; k++) {
-    const l = load<f64>(logAmp + (<usize>k << 3));
+    const l = load<f64>(logAmp + (<usize> k << 3));
     running += l;
-    if (k >= window) running -= load<f64>(logAmp + (<usize>(k - window) << 3));
+    if (k >= window) running -= load<f64>(logAmp + (<usize> (k - window) << 3));
     const count = k + 1 < window ? k + 1 : window;
-    const re = <f64>load<T>(fr + (<usize>k << B));
-    const im = <f64>load<T>(fi + (<usize>k << B));
+    const re = <f64> load<T>(fr + (<usize> k << B));
+    const im = <f64> load<T>(fi + (<usize> k << B));
     const amp = Math.sqrt(re * re + im * im);
     let gain: f64 = 0;
-    if (amp > SR_EPS) gain = Math.exp(l - running / <f64>count) / amp;
-    store<T>(fr + (<usize>k << B), <T>(re * gain));
-    store<T>(fi + (<usize>k << B), <T>(im * gain));
+    if (amp > SR_EPS) gain = Math.exp(l - running / <f64> count) / amp;
+    store<T>(fr + (<usize> k << B), <T> (re * gain));
+    store<T>(fi + (<usize> k << B), <T> (im * gain));
   }
   // Inverse complex FFT (forward with swapped re/im), then the modulus, scaled by 1/n.
   const yr = regionB;
   const yi = regionB + nb;
   fftCore<T>(fi, fr, yi, yr, regionC + nb, regionC, n, complexPlan);
-  const inv = 1.0 / <f64>n;
+  const inv = 1.0 / <f64> n;
   for (let k = 0; k < n; k++) {
-    const re = <f64>load<T>(yr + (<usize>k << B));
-    const im = <f64>load<T>(yi + (<usize>k << B));
-    store<T>(out + (<usize>k << B), <T>(Math.sqrt(re * re + im * im) * inv));
+    const re = <f64> load<T>(yr + (<usize> k << B));
+    const im = <f64> load<T>(yi + (<usize> k << B));
+    store<T>(out + (<usize> k << B), <T> (Math.sqrt(re * re + im * im) * inv));
   }
 }
 
@@ -112,30 +112,30 @@ export function autocorrelation<T>(
   scratch: usize,
 ): void {
   const B = alignof<T>();
-  const nb = <usize>n << B;
+  const nb = <usize> n << B;
   const padded = scratch;
   const fftScratch = padded + nb;
   const spectrum = fftScratch + 3 * nb;
-  const acf = spectrum + nb + (<usize>2 << B);
+  const acf = spectrum + nb + (<usize> 2 << B);
   let mean: f64 = 0;
-  for (let t = 0; t < len; t++) mean += <f64>load<T>(inp + (<usize>t << B));
-  mean /= <f64>len;
+  for (let t = 0; t < len; t++) mean += <f64> load<T>(inp + (<usize> t << B));
+  mean /= <f64> len;
   for (let t = 0; t < len; t++) {
-    store<T>(padded + (<usize>t << B), <T>(<f64>load<T>(inp + (<usize>t << B)) - mean));
+    store<T>(padded + (<usize> t << B), <T> (<f64> load<T>(inp + (<usize> t << B)) - mean));
   }
-  memory.fill(padded + (<usize>len << B), 0, <usize>(n - len) << B);
+  memory.fill(padded + (<usize> len << B), 0, <usize> (n - len) << B);
   fftRealOne<T>(padded, spectrum, n, plan, fftScratch);
   const bins = (n >> 1) + 1;
   for (let k = 0; k < bins; k++) {
-    const re = load<T>(spectrum + (<usize>(2 * k) << B));
-    const im = load<T>(spectrum + (<usize>(2 * k + 1) << B));
-    store<T>(spectrum + (<usize>(2 * k) << B), re * re + im * im);
-    store<T>(spectrum + (<usize>(2 * k + 1) << B), 0);
+    const re = load<T>(spectrum + (<usize> (2 * k) << B));
+    const im = load<T>(spectrum + (<usize> (2 * k + 1) << B));
+    store<T>(spectrum + (<usize> (2 * k) << B), re * re + im * im);
+    store<T>(spectrum + (<usize> (2 * k + 1) << B), 0);
   }
   ifftRealOne<T>(spectrum, acf, n, plan, fftScratch);
-  const r0 = <f64>load<T>(acf);
+  const r0 = <f64> load<T>(acf);
   const scale = r0 > 0 ? 1.0 / r0 : 0.0;
   for (let k = 0; k <= maxLag; k++) {
-    store<T>(out + (<usize>k << B), <T>(<f64>load<T>(acf + (<usize>k << B)) * scale));
+    store<T>(out + (<usize> k << B), <T> (<f64> load<T>(acf + (<usize> k << B)) * scale));
   }
 }

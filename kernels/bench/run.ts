@@ -38,14 +38,18 @@ const figures: string[] = [];
 function fftCase(n: number, precision: "f32" | "f64"): void {
   const Arr = precision === "f32" ? Float32Array : Float64Array;
   const input = new Arr(n);
-  for (let i = 0; i < n; i++) input[i] = Math.sin(i * 0.1) + 0.5 * Math.cos(i * 0.37) + ((i * 7919) % 13) / 13;
+  for (let i = 0; i < n; i++) {
+    input[i] = Math.sin(i * 0.1) + 0.5 * Math.cos(i * 0.37) + ((i * 7919) % 13) / 13;
+  }
   const output = new Arr(n + 2);
   const f = new FFT(n);
   const baselineOut = new Arr(2 * n);
   const baseline = medianTimeMs(() => f.realTransform(baselineOut, input));
   const kernel = medianTimeMs(() => fftReal(input, output));
   console.log(
-    `fft_real_${precision}_${n}: kernel ${(kernel * 1e3).toFixed(2)} us, fft.js realTransform ${(baseline * 1e3).toFixed(2)} us`,
+    `fft_real_${precision}_${n}: kernel ${(kernel * 1e3).toFixed(2)} us, fft.js realTransform ${
+      (baseline * 1e3).toFixed(2)
+    } us`,
   );
   figures.push(`fft_real_${precision}_${n}: ${(baseline / kernel).toFixed(2)}x vs fft.js`);
 }
@@ -60,19 +64,23 @@ function sinkhornCase(size: number, precision: "f32" | "f64"): void {
   for (let i = 0; i < n; i++) a[i] /= sa;
   for (let j = 0; j < m; j++) b[j] /= sb;
   const cost = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) cost[i * m + j] = ((i / n - j / m) ** 2);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) cost[i * m + j] = (i / n - j / m) ** 2;
   const iterations = 100;
   const options = { epsilon: 0.05, max_iter: iterations, tolerance: 0, precision } as const;
   const A = precision === "f32" ? Float32Array.from(a) : a;
   const B = precision === "f32" ? Float32Array.from(b) : b;
   const C = precision === "f32" ? Float32Array.from(cost) : cost;
   const check = sinkhorn({ a: A, b: B, cost: C }, options);
-  if (check.iterations !== iterations) throw new Error(`expected ${iterations} iterations, got ${check.iterations}`);
+  if (check.iterations !== iterations) {
+    throw new Error(`expected ${iterations} iterations, got ${check.iterations}`);
+  }
   const kernel = medianTimeMs(() => sinkhorn({ a: A, b: B, cost: C }, options));
   const twin = medianTimeMs(() => sinkhornTwin({ a: A, b: B, cost: C }, options));
   const gflops = (4 * n * m * iterations) / (kernel * 1e-3) / 1e9;
   console.log(
-    `sinkhorn_${precision}_${n}x${m} (stabilized, ${iterations} iterations incl. setup): kernel ${kernel.toFixed(3)} ms ` +
+    `sinkhorn_${precision}_${n}x${m} (stabilized, ${iterations} iterations incl. setup): kernel ${
+      kernel.toFixed(3)
+    } ms ` +
       `(${gflops.toFixed(1)} GFLOP/s at 4nm flops/iteration), TS twin ${twin.toFixed(3)} ms`,
   );
   figures.push(`sinkhorn_${precision}_${n}x${m}: ${(twin / kernel).toFixed(2)}x vs ts-twin`);

@@ -238,7 +238,7 @@ export class KernelRuntime {
   }
 
   #refresh(): void {
-    const buffer = this.exports.memory.buffer;
+    const buffer = this.exports.memory.buffer as ArrayBuffer;
     if (buffer === this.#buffer) return;
     this.#buffer = buffer;
     this.#f32 = new Float32Array(buffer);

@@ -12,7 +12,8 @@ type Arr = Float32Array | Float64Array;
 /** Sinkhorn on one problem; see sinkhorn() for the meaning of every option and field. */
 export function sinkhornTwin(problem: SinkhornProblem, options: SinkhornOptions): SinkhornResult {
   const precision = options.precision ?? "f64";
-  const make = (length: number): Arr => precision === "f32" ? new Float32Array(length) : new Float64Array(length);
+  const make = (length: number): Arr =>
+    precision === "f32" ? new Float32Array(length) : new Float64Array(length);
   const n = problem.a.length;
   const m = problem.b.length;
   const a = make(n);
