@@ -17,7 +17,9 @@ import { TopologyError } from "./topology.ts";
 
 const HELP = `Usage: deno task simulate [options]
 
-  --topology NAME|FILE     ${Object.keys(BUILTIN_TOPOLOGIES).join(" | ")} | a YAML/JSON file  (default online-boutique)
+  --topology NAME|FILE     ${
+  Object.keys(BUILTIN_TOPOLOGIES).join(" | ")
+} | a YAML/JSON file  (default online-boutique)
   --seed S                 seed of every random draw (default 1)
   --start ISO|MS           simulated start time (default: now, rounded down to the step)
   --duration-s N           simulated seconds (default 600, or until one gap after the last fault)
@@ -41,10 +43,17 @@ const HELP = `Usage: deno task simulate [options]
 
 class UsageError extends Error {}
 
-function num(name: string, v: string | undefined, fallback: number, check: (n: number) => boolean = (n) => n > 0) {
+function num(
+  name: string,
+  v: string | undefined,
+  fallback: number,
+  check: (n: number) => boolean = (n) => n > 0,
+) {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be a valid number: current value is ${v}`);
+  if (!Number.isFinite(n) || !check(n)) {
+    throw new UsageError(`--${name} must be a valid number: current value is ${v}`);
+  }
   return n;
 }
 
@@ -56,7 +65,11 @@ function fmtDuration(ms: number): string {
 }
 
 function fmtCount(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n));
+  return n >= 1e6
+    ? `${(n / 1e6).toFixed(2)}M`
+    : n >= 1e4
+    ? `${(n / 1e3).toFixed(1)}k`
+    : String(Math.round(n));
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -106,13 +119,19 @@ export async function main(args: string[]): Promise<number> {
     else if (/^\d+$/.test(opts.start)) start = Number(opts.start);
     else {
       start = Date.parse(opts.start);
-      if (!Number.isFinite(start)) throw new UsageError(`--start must be ISO 8601 or epoch ms: current value is ${opts.start}`);
+      if (!Number.isFinite(start)) {
+        throw new UsageError(`--start must be ISO 8601 or epoch ms: current value is ${opts.start}`);
+      }
     }
     const speed = opts.speed === "max" ? Infinity : num("speed", opts.speed, 1);
     const nFaults = num("faults", opts.faults, 0, (n) => Number.isInteger(n) && n >= 0);
     const kinds = opts.kinds?.split(",").map((k) => k.trim()).filter((k) => k.length > 0);
     for (const k of kinds ?? []) {
-      if (!isFaultKind(k)) throw new UsageError(`--kinds must list fault kinds (${FAULT_KINDS.join(", ")}): current value is ${k}`);
+      if (!isFaultKind(k)) {
+        throw new UsageError(
+          `--kinds must list fault kinds (${FAULT_KINDS.join(", ")}): current value is ${k}`,
+        );
+      }
     }
     const warmup = num("warmup-s", opts["warmup-s"], 600, (n) => n >= 0) * 1000;
     const faultDuration = num("fault-duration-s", opts["fault-duration-s"], 180) * 1000;
@@ -134,7 +153,9 @@ export async function main(args: string[]): Promise<number> {
       : start + 600_000;
     const inRun = cases.filter((c) => c.fault_start_ms < end);
     if (inRun.length < cases.length) {
-      console.error(`simulate: ${cases.length - inRun.length} planned fault(s) start after --duration-s and are left out`);
+      console.error(
+        `simulate: ${cases.length - inRun.length} planned fault(s) start after --duration-s and are left out`,
+      );
     }
 
     if (opts.target !== undefined) {
@@ -163,7 +184,9 @@ export async function main(args: string[]): Promise<number> {
 
     console.error(
       `simulate: ${topology.name} (${topology.services.length} components, ${sim.pods.length} pods), seed ${seed}, ` +
-        `${new Date(start).toISOString()} + ${fmtDuration(end - start)}, speed ${opts.speed}, ${inRun.length} fault(s), ` +
+        `${new Date(start).toISOString()} + ${
+          fmtDuration(end - start)
+        }, speed ${opts.speed}, ${inRun.length} fault(s), ` +
         `target ${sink?.target ?? "none (dry run)"}`,
     );
 
@@ -188,7 +211,9 @@ export async function main(args: string[]): Promise<number> {
         parts.forEach((bytes, i) => {
           totals.bytes += bytes.length;
           totals.messages++;
-          if (sink) pending.push(sink.send(signal, bytes, { msg_id: `${runId}:${signal}:${tick.index}:${i}` }));
+          if (sink) {
+            pending.push(sink.send(signal, bytes, { msg_id: `${runId}:${signal}:${tick.index}:${i}` }));
+          }
         });
       }
       // Bounded pipelining: at most ~8 ticks of sends in flight.
@@ -209,8 +234,12 @@ export async function main(args: string[]): Promise<number> {
         const wallS = (now - wall0) / 1000;
         const active = tick.active_faults.map((f) => `${f.kind}@${f.service}`).join(" ") || "-";
         console.error(
-          `  sim ${fmtDuration(simElapsed)} / ${fmtDuration(end - start)}  ${(simElapsed / 1000 / wallS).toFixed(0)}x  ` +
-            `spans ${fmtCount(totals.spans)}  points ${fmtCount(totals.points)}  logs ${fmtCount(totals.logs)}  ` +
+          `  sim ${fmtDuration(simElapsed)} / ${fmtDuration(end - start)}  ${
+            (simElapsed / 1000 / wallS).toFixed(0)
+          }x  ` +
+            `spans ${fmtCount(totals.spans)}  points ${fmtCount(totals.points)}  logs ${
+              fmtCount(totals.logs)
+            }  ` +
             `${(totals.bytes / 1e6).toFixed(1)} MB  faults: ${active}`,
         );
       }
@@ -219,11 +248,15 @@ export async function main(args: string[]): Promise<number> {
     const wallS = (performance.now() - wall0) / 1000;
     const simS = (end - start) / 1000;
     console.error(
-      `simulate: done. ${fmtDuration(end - start)} simulated in ${wallS.toFixed(2)} s wall (${(simS / wallS).toFixed(0)}x real time)\n` +
+      `simulate: done. ${fmtDuration(end - start)} simulated in ${wallS.toFixed(2)} s wall (${
+        (simS / wallS).toFixed(0)
+      }x real time)\n` +
         `  requests ${totals.requests} (${totals.failed} failed at the entry), spans ${totals.spans}, ` +
         `metric points ${totals.points}, log records ${totals.logs}\n` +
         `  ${totals.messages} OTLP messages, ${(totals.bytes / 1e6).toFixed(1)} MB` +
-        (sink ? `, sent to ${sink.target} (${sink.counters.messages} acknowledged, ${sink.counters.retries} retries)` : " (dry run)") +
+        (sink
+          ? `, sent to ${sink.target} (${sink.counters.messages} acknowledged, ${sink.counters.retries} retries)`
+          : " (dry run)") +
         (opts.truth ? `\n  ground truth: ${inRun.length} case(s) in ${opts.truth}` : ""),
     );
     return 0;

@@ -51,7 +51,7 @@ export async function createNatsSink(url: string, options: NatsSinkOptions = {})
         return;
       } catch (e) {
         const msg = (e as Error).message;
-        if (/no responders|503/i.test(msg)) {
+        if (/no responders|503|jetstream is not enabled/i.test(msg)) {
           throw new Error(
             `Cannot publish to ${subject} at ${url}: no JetStream stream takes it (start Vigil, which creates the OTLP stream, or use core publish)`,
           );

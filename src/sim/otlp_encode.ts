@@ -26,7 +26,6 @@ import type { OtlpSignal } from "../bus/subjects.ts";
 const LEN = 2;
 const VARINT = 0;
 const I64 = 1;
-const I32 = 5;
 
 const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;

@@ -20,7 +20,6 @@ import type { Call, Endpoint, Service, Topology } from "./topology.ts";
 import { FAULT_CATALOGUE, type FaultKind, type FaultSpec } from "./faults.ts";
 import {
   cumulativeSum,
-  dbl,
   type ExportLogsServiceRequest,
   type ExportMetricsServiceRequest,
   type ExportTraceServiceRequest,
@@ -119,7 +118,6 @@ interface HostRt {
   readonly resource: OtlpResource;
   /** Extra CPU (cores) burnt by contention on this host in the current tick. */
   contention_cores: number;
-  cpu_cores_used: number;
   /** CPU core-seconds used since the last metric emission. */
   cpu_usage_acc: number;
   mem_mb_used: number;
@@ -173,6 +171,8 @@ interface Pod {
   lat_factor: number;
   mem_mb: number;
   gc_fraction: number;
+  /** CPU burnt by a thrashing collector (cores). */
+  gc_cores: number;
   // faults in force
   stress_cores: number;
   leak_mb: number;
@@ -352,7 +352,6 @@ export function createSimulation(options: SimulationOptions): Simulation {
     memory_gb: h.memory_gb,
     resource: { attributes: [str("host.name", h.name), str("k8s.node.name", h.name)] },
     contention_cores: 0,
-    cpu_cores_used: 0,
     cpu_usage_acc: 0,
     mem_mb_used: 0,
     rx_bytes: 0,
@@ -431,6 +430,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
         lat_factor: 1,
         mem_mb: spec.memory_base_mb,
         gc_fraction: 0.01,
+        gc_cores: 0,
         stress_cores: 0,
         leak_mb: 0,
         egress_delay_ms: 0,
@@ -624,8 +624,6 @@ export function createSimulation(options: SimulationOptions): Simulation {
   let now = options.start_ms;
   let index = 0;
   let noise = 0;
-  let requests = 0;
-  let failedRequests = 0;
   const podInfos: PodInfo[] = allPods.map((p) => ({
     service: p.svc.spec.name,
     pod: p.name,
@@ -724,7 +722,6 @@ export function createSimulation(options: SimulationOptions): Simulation {
   }
 
   function updatePodState() {
-    for (const h of hosts) h.cpu_cores_used = h.contention_cores;
     for (const p of allPods) {
       const s = p.svc.spec;
       const limit = s.cpu_limit_cores;
@@ -733,6 +730,8 @@ export function createSimulation(options: SimulationOptions): Simulation {
       const u = p.mem_mb / s.memory_limit_mb;
       const gcp = u > 0.7 ? ((u - 0.7) / 0.28) ** 2 : 0;
       p.gc_fraction = s.runtime === "native" || s.runtime === "go" && gcp === 0 ? 0.005 : 0.01 + 0.35 * gcp;
+      // A nearly full heap makes the collector thrash: CPU burnt regardless of traffic.
+      p.gc_cores = s.runtime === "native" ? 0 : gcp * 0.4 * limit;
       // Host neighbours of a contention fault lose a little capacity too.
       const hostSteal = p.host.contention_cores / p.host.cpu_cores;
       const rho = Math.min(
@@ -869,6 +868,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
     ctx: ReqCtx,
     parentSpanId: string | undefined,
     kind: number,
+    messagingSystem?: string,
   ): ServeResult {
     const spanId = ctx.sampled ? rng.hex(8) : "";
     const spec = ep.spec;
@@ -954,7 +954,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
 
     if (ctx.sampled) {
       const attributes = kind === SpanKind.CONSUMER
-        ? [str("messaging.system", "rabbitmq"), ...ep.serverAttrs]
+        ? [cachedStr("messaging.system", messagingSystem ?? "unknown"), ...ep.serverAttrs]
         : [
           ...ep.serverAttrs,
           grpc
@@ -1056,7 +1056,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
         const q = c.via !== undefined ? target.svc.endpoints.values().next().value! : c.callee;
         target.requests++;
         target.cpu_ms += q.cpu_ms * (0.8 + 0.4 * rng.next());
-        const diskMs = q.spec.disk_kb * 0.015 * target.disk_factor;
+        const diskMs = q.spec.disk_kb > 0 ? (0.05 + q.spec.disk_kb * 0.01) * target.disk_factor : 0;
         target.disk_ops += 1;
         target.disk_time_ms += diskMs;
         target.disk_write_kb += q.spec.disk_kb * 0.5;
@@ -1126,7 +1126,15 @@ export function createSimulation(options: SimulationOptions): Simulation {
         const consumer = pickPod(consumerSvc);
         if (!consumer.down) {
           const pickup = end + rng.lognormal(4, 0.6) * target.lat_factor;
-          serve(consumer, c.callee, pickup, ctx, clientSpanId || undefined, SpanKind.CONSUMER);
+          serve(
+            consumer,
+            c.callee,
+            pickup,
+            ctx,
+            clientSpanId || undefined,
+            SpanKind.CONSUMER,
+            c.via.spec.messaging_system,
+          );
         }
       }
       if (ok || wrong) return { end, ok: ok && !wrong, wrong };
@@ -1257,8 +1265,6 @@ export function createSimulation(options: SimulationOptions): Simulation {
       const res = serve(pod, ep, at, ctx, undefined, SpanKind.SERVER);
       if (res.error) tickFailed++;
     }
-    requests += n;
-    failedRequests += tickFailed;
 
     // Resource accounting for the tick.
     const stepS = step / 1000;
@@ -1273,10 +1279,14 @@ export function createSimulation(options: SimulationOptions): Simulation {
       const demand = p.cpu_ms / step;
       p.demand_cores = demand;
       const idle = 0.004 + 0.002 * rng.next();
-      const used = Math.min(s.cpu_limit_cores, demand * (1 + p.gc_fraction) + p.stress_cores + idle);
+      const used = Math.min(
+        s.cpu_limit_cores,
+        demand * (1 + p.gc_fraction) + p.gc_cores + p.stress_cores + idle,
+      );
       p.cpu_usage_acc += used * stepS;
       p.cum_cpu_s += used * stepS;
-      p.cum_gc_s += demand * p.gc_fraction * stepS + (s.runtime !== "native" ? 0.0005 * stepS : 0);
+      p.cum_gc_s += (demand * p.gc_fraction + p.gc_cores) * stepS +
+        (s.runtime !== "native" ? 0.0005 * stepS : 0);
       p.cum_rx += p.rx_bytes;
       p.cum_tx += p.tx_bytes;
       p.cum_net_errors += p.retransmits;
