@@ -73,7 +73,7 @@ export class Extractor {
     const resources: ResourceLink[] = [];
     let lastRes = "";
     const opts = { interner: this.#interner };
-    const noteResource = (svc: string, pod: string, host: string, t: number, sw: ServiceWindow) => {
+    const noteResource = (svc: string, pod: string, host: string, _t: number, sw: ServiceWindow) => {
       if (pod === "" && host === "") return;
       const k = `${svc}\u0000${pod}\u0000${host}\u0000${sw.window_start_ms}`;
       if (k === lastRes) return;

@@ -105,6 +105,11 @@ export class WindowReducer<T = unknown> {
     return this.#maxEvent - this.max_out_of_order_ms;
   }
 
+  /** Tokens held until their windows close. */
+  get held_tokens(): number {
+    return this.#pending.size;
+  }
+
   get open_windows(): number {
     return this.#open.size;
   }

@@ -1,0 +1,158 @@
+/**
+ * The live service graph: consumes edge halves from `vigil.spans.>` (FEATURE_PARTIALS stream, durable
+ * consumer "vigil-graph"), pairs them (src/graph/graph_assembler.ts), stores each closed window in the
+ * NATS KV bucket `vigil_graph` under `w.<tenant>.<window start>` and publishes it on `vigil.graph.window`
+ * (change notification). Messages are acked only once every window they fed is stored.
+ *
+ * ```ts
+ * const graph = await ServiceGraph.start(bus, { window_ms: 10_000, signal });
+ * const g = await graph.asOf(Date.now(), { lookback_ms: 300_000 }); // ServiceGraphSnapshot + edge stats
+ * ```
+ */
+import type { Bus } from "../bus/connection.ts";
+import { type KvBucket, openKvBucket } from "../bus/kv_bucket.ts";
+import { type BusMessage, consumerLag, ensurePullConsumer, pullBatches } from "../bus/pull_batches.ts";
+import { STREAMS, subjects } from "../bus/subjects.ts";
+import type { GraphEdge, ServiceGraphSnapshot } from "../core/rca.ts";
+import {
+  type EdgeType,
+  GraphAssembler,
+  type GraphAssemblerOptions,
+  type GraphWindowJson,
+  mergeGraphWindows,
+  type ServiceGraphCounters,
+  type SpanHalvesMessage,
+} from "./graph_assembler.ts";
+
+export type { ServiceGraphCounters };
+export const GRAPH_CONSUMER = "vigil-graph";
+export const GRAPH_BUCKET = "vigil_graph";
+
+export interface GraphAsOf extends ServiceGraphSnapshot {
+  readonly t_ms: number;
+  readonly from_ms: number;
+  readonly edges: readonly (GraphEdge & { readonly type: EdgeType })[];
+}
+
+export interface ServiceGraphOptions extends GraphAssemblerOptions {
+  signal: AbortSignal;
+}
+
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+export function graphKey(tenant: string, window_start_ms: number): string {
+  return `w.${tenant}.${window_start_ms}`;
+}
+
+/** Builds the snapshot of merged windows (p50 / p99 from the merged latency sketches). */
+export function snapshotOf(windows: GraphWindowJson[], t_ms: number, from_ms: number): GraphAsOf {
+  const { nodes, edges } = mergeGraphWindows(windows);
+  return {
+    t_ms,
+    from_ms,
+    nodes,
+    edges: edges.map((e) => ({
+      caller: e.caller,
+      callee: e.callee,
+      type: e.type,
+      calls: e.calls,
+      errors: e.errors,
+      latency_p50_ms: e.k.quantile(0.5),
+      latency_p99_ms: e.k.quantile(0.99),
+    })),
+  };
+}
+
+export class ServiceGraph {
+  readonly assembler: GraphAssembler<BusMessage>;
+  #kv: KvBucket;
+  #bus: Bus;
+  #task: Promise<void>;
+  #serial: Promise<unknown> = Promise.resolve();
+
+  private constructor(bus: Bus, kv: KvBucket, options: ServiceGraphOptions) {
+    this.#bus = bus;
+    this.#kv = kv;
+    this.assembler = new GraphAssembler(options);
+    this.#task = pullBatches(bus, (msgs) => this.#run(() => this.#onBatch(msgs)), {
+      stream: STREAMS.featurePartials,
+      durable: GRAPH_CONSUMER,
+      batch_size: 256,
+      signal: options.signal,
+    });
+  }
+
+  static async start(bus: Bus, options: ServiceGraphOptions): Promise<ServiceGraph> {
+    await ensurePullConsumer(bus, {
+      stream: STREAMS.featurePartials,
+      durable: GRAPH_CONSUMER,
+      filter_subjects: ["vigil.spans.>"],
+      ack_wait_ms: 600_000,
+      max_deliver: -1,
+      max_ack_pending: 100_000,
+    });
+    return new ServiceGraph(bus, await openKvBucket(bus, GRAPH_BUCKET), options);
+  }
+
+  get counters(): ServiceGraphCounters {
+    return { ...this.assembler.counters };
+  }
+
+  #run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#serial.then(fn, fn);
+    this.#serial = next.catch(() => {});
+    return next;
+  }
+
+  async #onBatch(msgs: BusMessage[]): Promise<void> {
+    for (const m of msgs) {
+      try {
+        this.assembler.accept(JSON.parse(dec.decode(m.data)) as SpanHalvesMessage, m);
+      } catch {
+        m.term("not a span halves message");
+      }
+    }
+    await this.#store(false);
+  }
+
+  async #store(all: boolean): Promise<GraphWindowJson[]> {
+    const { windows, releasable } = this.assembler.close({ all });
+    for (const w of windows) {
+      const key = graphKey(w.tenant, w.window_start_ms);
+      // Overwrite: every message that fed this window is unacked until now, so after a crash the
+      // redelivered messages rebuild the whole window.
+      const body = enc.encode(JSON.stringify(w));
+      await this.#kv.put(key, body);
+      this.#bus.nc.publish(subjects.graph("window"), body);
+    }
+    for (const m of releasable) m.ack();
+    return windows;
+  }
+
+  /** Expires every pending half and stores every open window now. */
+  flush(): Promise<GraphWindowJson[]> {
+    return this.#run(() => this.#store(true));
+  }
+
+  async drained(): Promise<boolean> {
+    const lag = await consumerLag(this.#bus, STREAMS.featurePartials, GRAPH_CONSUMER);
+    return lag.pending === 0 && lag.ack_pending === this.assembler.held_tokens;
+  }
+
+  stopped(): Promise<void> {
+    return this.#task;
+  }
+
+  /** The graph of windows overlapping [t_ms − lookback_ms, t_ms] (default: 5 windows), from the KV bucket. */
+  async asOf(t_ms: number, options: { tenant?: string; lookback_ms?: number } = {}): Promise<GraphAsOf> {
+    const w = this.assembler.window_ms;
+    const from = t_ms - (options.lookback_ms ?? 5 * w);
+    const windows: GraphWindowJson[] = [];
+    for (let s = Math.floor(from / w) * w; s <= t_ms; s += w) {
+      const v = await this.#kv.get(graphKey(options.tenant ?? "default", s));
+      if (v) windows.push(JSON.parse(dec.decode(v)));
+    }
+    return snapshotOf(windows, t_ms, from);
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The feature engine end to end on a real nats-server: OTLP in the OTLP stream → N workers → reducer →
+ * FEATURES. Records must be identical for 1, 2 and 4 workers, for shuffled input, and when a worker
+ * process is killed with SIGKILL mid-stream and restarted.
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert";
+import { jetstream } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { startNatsServer } from "../helpers/nats_server.ts";
+import { type FeatureEngine, startFeatureEngine } from "../../src/features/engine.ts";
+import { consumerLag } from "../../src/bus/pull_batches.ts";
+import { connectBus } from "../../src/bus/connection.ts";
+import { ensureStreams } from "../../src/bus/streams.ts";
+import { Extractor } from "../../src/features/extract.ts";
+import { WindowReducer } from "../../src/features/window_reducer.ts";
+import type { FeatureRecord } from "../../src/core/feature_record.ts";
+import { FeatureRecordSchema } from "../../src/core/feature_record.ts";
+import { rng, shuffle, traceRequest, workload } from "./otlp_gen.ts";
+
+const W = 10_000;
+const OOO = 120_000; // covers the disorder the tests create (shuffled messages over 60 s)
+const { messages, spans } = workload({ n_messages: 48, per_message: 40, jitter_ms: 2_000, seed: 7 });
+
+function reference(msgs: Uint8Array[]): FeatureRecord[] {
+  const ex = new Extractor({ window_ms: W });
+  const r = new WindowReducer({ window_ms: W, max_out_of_order_ms: OOO });
+  msgs.forEach((b, i) => {
+    const x = ex.extract("traces", "default", b);
+    r.accept(
+      JSON.parse(
+        JSON.stringify({
+          v: 1,
+          tenant: "default",
+          src: String(i),
+          max_event_ms: x.max_event_ms,
+          windows: x.windows.map((w) => w.toJSON()),
+        }),
+      ),
+    );
+  });
+  return sortRecs(r.close({ all: true }).records);
+}
+
+function sortRecs(rs: FeatureRecord[]): FeatureRecord[] {
+  return [...rs].sort((a, b) => a.window_start_ms - b.window_start_ms || (a.service < b.service ? -1 : 1));
+}
+
+async function publishAll(url: string, msgs: Uint8Array[], subject = "otlp.v1.traces.default") {
+  {
+    await using bus = await connectBus(url);
+    await ensureStreams(bus);
+  }
+  const nc = await connect({ servers: url });
+  const js = jetstream(nc);
+  for (const m of msgs) await js.publish(subject, m);
+  await nc.drain();
+}
+
+async function until(cond: () => Promise<boolean>, what: string, timeout_ms = 60_000) {
+  const deadline = Date.now() + timeout_ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function runToEnd(engine: FeatureEngine): Promise<FeatureRecord[]> {
+  await until(() => engine.drained(), "the engine to drain");
+  await engine.flush();
+  const out: FeatureRecord[] = [];
+  for (const s of engine.store.services()) out.push(...engine.store.recent(s));
+  return sortRecs(out);
+}
+
+const want = reference(messages);
+
+Deno.test({
+  name: "startFeatureEngine() gives identical records with 1, 2 and 4 workers and shuffled input",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    ok(want.length >= 18);
+    assertEquals(want.reduce((n, r) => n + r.count, 0), spans.length);
+    for (const workers of [1, 2, 4]) {
+      await using nats = await startNatsServer();
+      const input = workers === 1 ? messages : shuffle(messages, rng(workers));
+      await publishAll(nats.url, input);
+      await using engine = await startFeatureEngine({
+        nats_url: nats.url,
+        workers,
+        window_ms: W,
+        max_out_of_order_ms: OOO,
+        batch_size: 4,
+        idle_flush_ms: 0,
+        graph: false,
+      });
+      const got = await runToEnd(engine);
+      for (const r of got) FeatureRecordSchema.parse(r);
+      assertEquals(got, want, `workers=${workers}`);
+      await engine.close(); // final worker counters
+      const c = engine.counters();
+      assertEquals(c.workers.items, spans.length);
+      assertEquals(c.reducer.records_published, want.length);
+      assertEquals(c.reducer.too_late_items, 0);
+    }
+  },
+});
+
+Deno.test({
+  name: "a feature worker killed with SIGKILL mid-stream and restarted yields the same records",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using nats = await startNatsServer();
+    {
+      await using bus = await connectBus(nats.url);
+      await ensureStreams(bus);
+    }
+    // reducer only in this process; the worker runs as a separate process
+    await using engine = await startFeatureEngine({
+      nats_url: nats.url,
+      workers: 0,
+      window_ms: W,
+      max_out_of_order_ms: OOO,
+      idle_flush_ms: 0,
+      ack_wait_ms: 1_500,
+      graph: false,
+    });
+    const big = workload({ n_messages: 400, per_message: 40, jitter_ms: 2_000, seed: 11 }).messages;
+    await publishAll(nats.url, big);
+    const spawn = () =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("../../src/features/feature_worker_main.ts", import.meta.url).pathname,
+          "--nats-url",
+          nats.url,
+          "--window-ms",
+          String(W),
+          "--batch-size",
+          "2",
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+    await using bus = await connectBus(nats.url);
+    const first = spawn();
+    await until(
+      async () => (await consumerLag(bus, "OTLP", "vigil-features")).pending < messages.length * 0.6,
+      "progress",
+    );
+    first.kill("SIGKILL");
+    await first.status;
+    const mid = await consumerLag(bus, "OTLP", "vigil-features");
+    ok(mid.pending > 0, "killed after the end: use more messages");
+    const second = spawn();
+    try {
+      const got = await runToEnd(engine);
+      assertEquals(got, reference(big));
+    } finally {
+      second.kill("SIGTERM");
+      await second.status;
+    }
+  },
+});
+
+Deno.test({
+  name: "startFeatureEngine() merges late data, sends too-late data to vigil.late.features and counts it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using nats = await startNatsServer();
+    const t0 = 1_700_000_000_000;
+    const at = (t: number, n = 1) =>
+      traceRequest(
+        Array.from(
+          { length: n },
+          () => ({ service: "a", name: "op", kind: 2, start_ms: t0 + t, duration_ms: 3 }),
+        ),
+      );
+    await using engine = await startFeatureEngine({
+      nats_url: nats.url,
+      workers: 1,
+      window_ms: W,
+      max_out_of_order_ms: 1_000,
+      allowed_lateness_ms: 2_000,
+      batch_size: 1,
+      idle_flush_ms: 0,
+      graph: false,
+    });
+    // in order, one at a time, so the watermark at each arrival is known
+    for (const [t, n] of [[1_000, 2], [11_500, 1], [9_000, 1], [14_000, 1], [5_000, 3]]) {
+      await publishAll(nats.url, [at(t, n)]);
+      await until(() => engine.drained(), "drain");
+    }
+    const recs = await runToEnd(engine);
+    assertEquals(recs.map((r) => [r.window_start_ms - t0, r.count]), [[0, 3], [10_000, 2]]);
+    const c = engine.counters().reducer;
+    assertEquals(c.late_merged, 1);
+    assertEquals(c.too_late_items, 3);
+    assertEquals(c.late_published, 1);
+    const nc = await connect({ servers: nats.url });
+    const si = await (await jetstream(nc).jetstreamManager()).streams.info("LATE");
+    assertEquals(si.state.messages, 1);
+    await nc.close();
+  },
+});
