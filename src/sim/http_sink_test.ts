@@ -3,6 +3,11 @@ import { decodeOtlp } from "../core/otlp/codec.ts";
 import type { OtlpSignal } from "../bus/subjects.ts";
 import { createHttpSink } from "./http_sink.ts";
 import { main } from "./cli.ts";
+import { startNatsServer } from "../../tests/helpers/nats_server.ts";
+import { connectBus } from "../bus/connection.ts";
+import { ensureStreams } from "../bus/streams.ts";
+import { OtlpReceiver } from "../ingest/otlp_receiver.ts";
+import { otlpApp } from "../api/otlp_app.ts";
 
 /** A real HTTP server that refuses the first `refuse` requests with 503 and keeps the rest. */
 function receiver(refuse: number) {
@@ -65,5 +70,50 @@ Deno.test("createHttpSink() gives up after its attempts and names the target and
     await sink.close();
   } finally {
     await r.server.shutdown();
+  }
+});
+
+Deno.test("simulate output is accepted whole by Vigil's OTLP/HTTP receiver", async () => {
+  await using nats = await startNatsServer();
+  await using bus = await connectBus(nats.url);
+  await ensureStreams(bus);
+  const receiver = new OtlpReceiver(bus);
+  const app = otlpApp(receiver);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+  try {
+    const e = console.error;
+    console.error = () => {};
+    let code;
+    try {
+      code = await main([
+        "--topology",
+        "sock-shop",
+        "--duration-s",
+        "20",
+        "--start",
+        "0",
+        "--faults",
+        "1",
+        "--kinds",
+        "code_exception",
+        "--warmup-s",
+        "5",
+        "--fault-duration-s",
+        "10",
+        "--target",
+        `http://127.0.0.1:${server.addr.port}`,
+        "--quiet",
+      ]);
+    } finally {
+      console.error = e;
+    }
+    assertEquals(code, 0);
+    assertEquals(receiver.stats.rejected_items, 0);
+    assert(receiver.stats.accepted_items > 1000, `${receiver.stats.accepted_items} items accepted`);
+    const stored = (await (await bus.jsm()).streams.info("OTLP")).state.messages;
+    assertEquals(stored, receiver.stats.stored_messages);
+    assert(stored >= 20 + 4 + 20, `${stored} messages`);
+  } finally {
+    await server.shutdown();
   }
 });
