@@ -4,6 +4,9 @@
  *
  *   rca_data/{day}/{day}-fault_list.json        per hour: inject_time, inject_timestamp, inject_pod, inject_type
  *   rca_data/{day}/metric/{pod}_metric.csv      one row a minute per pod (parse `Time`; `TimeStamp` is off)
+ *   rca_data/{day}/metric/{source,destination}_50.csv  one row a minute, a column per call edge
+ *                                               `{caller}_{callee}`: median latency (s) as measured by the
+ *                                               caller (source) and by the callee (destination)
  *   rca_data/{day}/trace/{HH_MM}_trace.csv      spans (partial: about 70 % of the minutes survived)
  *   rca_data/{day}/log/{HH_MM}_log.csv          logs (a few minutes survived)
  *   construct_data/{day}/...                    fault-free periods (warm-up, baselines)
@@ -12,7 +15,9 @@
  * Any CSV may be gzip-compressed (`.csv.gz`). A case's frame spans `history_ms` before the injection to
  * `horizon_ms` after it, on the metric files' one-minute grid; spans and logs are those of the trace and
  * log minutes inside that span, and the service graph is derived from the spans (parent service → child
- * service), falling back to the day's `metric/dependency.csv` when no trace minute survived.
+ * service), falling back to the day's `metric/dependency.csv` when no trace minute survived. Edge latencies
+ * land on the callee as indicators named by {@link edgeLatencyIndicator}, e.g.
+ * `EdgeLatencyP50(s)<-frontend@source`: the latency of frontend's calls into this service, as frontend saw it.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -79,6 +84,8 @@ export interface NezhaOptions {
   history_ms?: number;
   /** Metric data after the injection. @default 5 minutes */
   horizon_ms?: number;
+  /** Per-edge latency indicators from `source_50.csv` / `destination_50.csv`, on the callee. @default true */
+  edge_latency?: boolean;
   /** Load spans, the trace-derived graph and logs (slower). @default true */
   multimodal?: boolean;
   /** Dataset name in reports. @default the directory's base name */
@@ -155,6 +162,54 @@ export async function readNezhaMetrics(
       if (!(t >= from && t < to)) continue;
       const service = serviceOfPod(podCol >= 0 && row[podCol] ? row[podCol] : filePod);
       for (const [h, i] of indicatorCols) builder.add(t, service, h, toNumber(row[i]));
+    }
+  }
+}
+
+/** The indicator name, on the callee, of the median latency of `caller`'s calls as measured at `side`. */
+export function edgeLatencyIndicator(caller: string, side: "source" | "destination"): string {
+  return `EdgeLatencyP50(s)<-${caller}@${side}`;
+}
+
+/** Parses an edge indicator back into (caller, side); null when `indicator` is not one. */
+export function parseEdgeLatencyIndicator(
+  indicator: string,
+): { caller: string; side: "source" | "destination" } | null {
+  const m = /^EdgeLatencyP50\(s\)<-(.+)@(source|destination)$/.exec(indicator);
+  return m ? { caller: m[1], side: m[2] as "source" | "destination" } : null;
+}
+
+/**
+ * Reads a day's per-edge latency files (`source_50.csv`, `destination_50.csv`: a `time` column and one column
+ * per `{caller}_{callee}` edge) into a builder, on the callee (see {@link edgeLatencyIndicator}).
+ */
+export async function readNezhaEdgeLatencies(
+  metricDir: string,
+  builder: FrameBuilder,
+  options: { from_ms?: number; to_ms?: number; services?: ReadonlySet<string> } = {},
+): Promise<void> {
+  const from = options.from_ms ?? -Infinity, to = options.to_ms ?? Infinity;
+  for (const side of ["source", "destination"] as const) {
+    const path = findFile(metricDir, `${side}_50.csv`);
+    if (!path) continue;
+    const table = parseCsv(await readTextFile(path));
+    const timeCol = table.header.findIndex((h) => h.toLowerCase() === "time");
+    if (timeCol < 0) continue;
+    const edges: { col: number; caller: string; callee: string }[] = [];
+    table.header.forEach((h, col) => {
+      // Service names contain no "_", so the split is unambiguous; unknown callees are skipped.
+      const parts = h.split("_");
+      if (parts.length !== 2) return;
+      const [caller, callee] = parts;
+      if (options.services && !options.services.has(callee)) return;
+      edges.push({ col, caller, callee });
+    });
+    for (const row of table.rows) {
+      const t = parseNezhaTime(row[timeCol] ?? "");
+      if (!(t >= from && t < to)) continue;
+      for (const e of edges) {
+        builder.add(t, e.callee, edgeLatencyIndicator(e.caller, side), toNumber(row[e.col]));
+      }
     }
   }
 }
@@ -351,6 +406,13 @@ export async function loadNezhaCase(
   const to_ms = fault.inject_ms + horizon;
   const builder = new FrameBuilder(MINUTE_MS);
   await readNezhaMetrics(join(dayDir, "metric"), builder, { from_ms, to_ms });
+  if (options.edge_latency ?? true) {
+    const services = new Set(
+      listDir(join(dayDir, "metric")).filter((f) => /_metric\.csv(\.gz)?$/.test(f))
+        .map((f) => serviceOfPod(f.replace(/_metric\.csv(\.gz)?$/, ""))),
+    );
+    await readNezhaEdgeLatencies(join(dayDir, "metric"), builder, { from_ms, to_ms, services });
+  }
   const frame = builder.build({ from_ms, to_ms });
   const rootCauses = options.rootCauses ?? await readNezhaRootCauses(dir);
   const indicator = rootCauses[fault.service]?.[fault.inject_type];
