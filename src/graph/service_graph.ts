@@ -64,6 +64,36 @@ export function snapshotOf(windows: GraphWindowJson[], t_ms: number, from_ms: nu
   };
 }
 
+/**
+ * The graph as of `t_ms` read straight from the KV bucket (no assembler needed: any process, e.g. the
+ * API, can call it): windows overlapping [t_ms − lookback_ms, t_ms], default 5 windows of window_ms.
+ */
+export async function graphAsOf(
+  bus: Bus,
+  t_ms: number,
+  options: { tenant?: string; lookback_ms?: number; window_ms?: number } = {},
+): Promise<GraphAsOf> {
+  return readAsOf(await openKvBucket(bus, GRAPH_BUCKET), t_ms, options.window_ms ?? 10_000, options);
+}
+
+async function readAsOf(
+  kv: KvBucket,
+  t_ms: number,
+  w: number,
+  options: { tenant?: string; lookback_ms?: number },
+): Promise<GraphAsOf> {
+  const from = t_ms - (options.lookback_ms ?? 5 * w);
+  const keys = [];
+  for (let s = Math.floor(from / w) * w; s <= t_ms; s += w) {
+    keys.push(graphKey(options.tenant ?? "default", s));
+  }
+  const windows: GraphWindowJson[] = [];
+  for (const v of await Promise.all(keys.map((k) => kv.get(k)))) {
+    if (v) windows.push(JSON.parse(dec.decode(v)));
+  }
+  return snapshotOf(windows, t_ms, from);
+}
+
 export class ServiceGraph {
   readonly assembler: GraphAssembler<BusMessage>;
   #kv: KvBucket;
@@ -145,14 +175,7 @@ export class ServiceGraph {
   }
 
   /** The graph of windows overlapping [t_ms − lookback_ms, t_ms] (default: 5 windows), from the KV bucket. */
-  async asOf(t_ms: number, options: { tenant?: string; lookback_ms?: number } = {}): Promise<GraphAsOf> {
-    const w = this.assembler.window_ms;
-    const from = t_ms - (options.lookback_ms ?? 5 * w);
-    const windows: GraphWindowJson[] = [];
-    for (let s = Math.floor(from / w) * w; s <= t_ms; s += w) {
-      const v = await this.#kv.get(graphKey(options.tenant ?? "default", s));
-      if (v) windows.push(JSON.parse(dec.decode(v)));
-    }
-    return snapshotOf(windows, t_ms, from);
+  asOf(t_ms: number, options: { tenant?: string; lookback_ms?: number } = {}): Promise<GraphAsOf> {
+    return readAsOf(this.#kv, t_ms, this.assembler.window_ms, options);
   }
 }

@@ -1,0 +1,125 @@
+import { deepStrictEqual as assertEquals } from "node:assert";
+import { GraphAssembler, type SpanHalvesMessage } from "./graph_assembler.ts";
+import type { EdgeHalf } from "./edge_half.ts";
+import { rng, shuffle } from "../../tests/features/otlp_gen.ts";
+
+const T0 = 1_700_000_000_000;
+const half = (h: Partial<EdgeHalf>): EdgeHalf => ({
+  tr: "t",
+  id: "",
+  par: "",
+  svc: "",
+  k: 2,
+  st: T0,
+  d: 1,
+  e: 0,
+  peer: "",
+  pk: "",
+  ...h,
+});
+
+function messages(): SpanHalvesMessage[] {
+  const out: SpanHalvesMessage[] = [];
+  for (let i = 0; i < 30; i++) {
+    const tr = `t${i}`, st = T0 + i * 500;
+    const hs = [
+      half({
+        tr,
+        id: "c1",
+        svc: "fe",
+        k: 3,
+        st,
+        d: 10 + i,
+        e: i % 10 === 0 ? 1 : 0,
+        peer: "api",
+        pk: "peer",
+      }),
+      half({ tr, id: "s1", par: "c1", svc: "api", k: 2, st: st + 1 }),
+      half({
+        tr,
+        id: "p1",
+        par: "s1",
+        svc: "api",
+        k: 4,
+        st: st + 2,
+        peer: "kafka/q",
+        pk: "messaging_system",
+      }),
+      half({ tr, id: "q1", par: "p1", svc: "worker", k: 5, st: st + 7 }),
+      half({ tr, id: "d1", par: "s1", svc: "api", k: 3, st: st + 3, d: 2, peer: "redis", pk: "database" }),
+    ];
+    if (i % 3 === 0) {
+      hs.push(half({ tr, id: "x1", par: "s1", svc: "api", k: 3, st: st + 4, peer: "legacy", pk: "peer" }));
+    }
+    if (i % 5 === 0) hs.push(half({ tr, id: "o1", par: "gone", svc: "worker", k: 2, st: st + 5 }));
+    // halves of one trace arrive in different messages
+    for (const h of hs) {
+      out.push({
+        v: 1,
+        tenant: "default",
+        src: `${i}/${h.id}`,
+        max_event_ms: h.st,
+        halves: [h],
+        resources: [],
+      });
+    }
+  }
+  return out;
+}
+
+function run(ms: SpanHalvesMessage[]) {
+  const g = new GraphAssembler({ window_ms: 10_000, ttl_ms: 60_000, max_out_of_order_ms: 60_000 });
+  const windows = [];
+  for (const m of ms) {
+    g.accept(m);
+    windows.push(...g.close().windows);
+  }
+  windows.push(...g.close({ all: true }).windows);
+  return { windows, counters: g.counters };
+}
+
+Deno.test("GraphAssembler pairs halves exactly whatever the arrival order", () => {
+  const a = run(messages());
+  const b = run(shuffle(messages(), rng(5)));
+  assertEquals(b.windows, a.windows);
+  const edges = a.windows.flatMap((w) =>
+    w.edges.map((e) => [w.window_start_ms - T0, e.caller, e.callee, e.type, e.calls, e.errors])
+  );
+  assertEquals(edges, [
+    [0, "api", "legacy", "virtual_node", 7, 0],
+    [0, "api", "redis", "database", 20, 0],
+    [0, "api", "worker", "messaging_system", 20, 0],
+    [0, "fe", "api", "request", 20, 2],
+    [10_000, "api", "legacy", "virtual_node", 3, 0],
+    [10_000, "api", "redis", "database", 10, 0],
+    [10_000, "api", "worker", "messaging_system", 10, 0],
+    [10_000, "fe", "api", "request", 10, 1],
+  ]);
+  assertEquals(a.counters.paired, 60);
+  assertEquals(a.counters.expired, 10 + 6); // unpaired client calls to "legacy" and servers with a lost parent
+  assertEquals(a.counters.virtual_edges, 10);
+});
+
+Deno.test("GraphAssembler ignores duplicate sources and counts halves for closed windows as too late", () => {
+  const g = new GraphAssembler({
+    window_ms: 10_000,
+    ttl_ms: 0,
+    max_out_of_order_ms: 0,
+    allowed_lateness_ms: 0,
+  });
+  const m = (src: string, st: number): SpanHalvesMessage => ({
+    v: 1,
+    tenant: "default",
+    src,
+    max_event_ms: st,
+    halves: [half({ id: src, svc: "a", k: 3, st, peer: "pg", pk: "database" })],
+    resources: [],
+  });
+  g.accept(m("1", T0));
+  g.accept(m("1", T0));
+  g.accept(m("2", T0 + 25_000));
+  assertEquals(g.close().windows.map((w) => w.edges[0].calls), [1]);
+  g.accept(m("3", T0 + 1));
+  assertEquals(g.counters.duplicates, 1);
+  assertEquals(g.counters.too_late, 1);
+});
