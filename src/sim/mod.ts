@@ -30,6 +30,10 @@
  * - `encodeSimOtlp` is a fast writer for these objects with the same signature as the reference
  *   `encodeOtlp` of src/core/otlp/codec.ts (checked against it in otlp_encode_test.ts); either works.
  * - `summarizeTicks` reduces ticks to per-service latency, errors, logs and metric series (for checks).
+ * - `simDataset({ topology, cases, seed })` (dataset.ts) is the evaluation harness's `sim:<topology>`
+ *   dataset: one simulation per case, reduced to a Localizer's input (MetricFrame of per-service
+ *   indicators named like the ground truth's, service graph, span summaries around the onset, log
+ *   template counts).
  *
  * ## What is emitted
  * Resources: one per pod (`service.name`, `service.namespace`, `service.version`, `service.instance.id`,
@@ -96,3 +100,5 @@ export type { OtlpSink } from "./sink.ts";
 export { createHttpSink } from "./http_sink.ts";
 export { createNatsSink } from "./nats_sink.ts";
 export { Prng } from "./prng.ts";
+export { caseInput, simDataset } from "./dataset.ts";
+export type { SimDatasetOptions } from "./dataset.ts";
