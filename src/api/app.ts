@@ -8,7 +8,7 @@ export interface ApiDeps {
   /** True while NATS is connected. */
   ready(): boolean;
   /** Counters by component, exposed as Prometheus text on /metrics and JSON on /v1/stats. */
-  counters(): Record<string, Record<string, number | Record<string | number, number>>>;
+  counters(): Record<string, Record<string, unknown>>;
 }
 
 export function apiApp(deps: ApiDeps): Hono {
@@ -29,12 +29,27 @@ export function apiApp(deps: ApiDeps): Hono {
 /** Counters as Prometheus exposition text: vigil_<component>_<name>{label="key"} value. */
 export function prometheusText(counters: ReturnType<ApiDeps["counters"]>): string {
   const lines: string[] = [];
-  for (const [component, values] of Object.entries(counters)) {
-    for (const [name, v] of Object.entries(values)) {
-      const metric = `vigil_${component}_${name}`.replace(/[^a-zA-Z0-9_]/g, "_");
-      if (typeof v === "number") lines.push(`${metric} ${v}`);
-      else for (const [k, n] of Object.entries(v)) lines.push(`${metric}{key="${k}"} ${n}`);
+  const walk = (prefix: string, v: unknown, key?: string) => {
+    const metric = prefix.replace(/[^a-zA-Z0-9_]/g, "_");
+    if (typeof v === "number" && Number.isFinite(v)) {
+      lines.push(
+        key === undefined ? `${metric} ${v}` : `${metric}{key="${key.replace(/["\\\n]/g, "_")}"} ${v}`,
+      );
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(prefix, x, String(i)));
+    } else if (v && typeof v === "object") {
+      const entries = Object.entries(v);
+      // a map of plain numbers keyed by arbitrary names becomes one labelled metric
+      if (
+        key === undefined && entries.length &&
+        entries.every(([k, x]) => typeof x === "number" && !/^[a-z_]+$/.test(k))
+      ) {
+        for (const [k, x] of entries) walk(prefix, x, k);
+      } else {
+        for (const [k, x] of entries) walk(`${prefix}_${k}`, x, key);
+      }
     }
-  }
+  };
+  for (const [component, values] of Object.entries(counters)) walk(`vigil_${component}`, values);
   return lines.join("\n") + "\n";
 }

@@ -31,7 +31,9 @@ export interface LoadConfigOptions {
 export function parseConfig(raw: unknown, source: string, options: LoadConfigOptions = {}): VigilConfig {
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== "object" || Array.isArray(raw)) {
-    throw new ConfigError(source, [`(root): expected a mapping of sections, got ${Array.isArray(raw) ? "a list" : typeof raw}`]);
+    throw new ConfigError(source, [
+      `(root): expected a mapping of sections, got ${Array.isArray(raw) ? "a list" : typeof raw}`,
+    ]);
   }
   const obj = structuredClone(raw) as Record<string, Record<string, unknown>>;
   const env = options.env ?? Deno.env.toObject();

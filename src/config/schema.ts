@@ -25,7 +25,9 @@ export const ConfigSchema = z.strictObject({
   }).prefault({}),
   nats: z.strictObject({
     /** Env VIGIL_NATS_URL. */
-    url: z.string().regex(/^(nats|tls|ws|wss):\/\//, "must be a nats:// URL").default("nats://127.0.0.1:4222"),
+    url: z.string().regex(/^(nats|tls|ws|wss):\/\//, "must be a nats:// URL").default(
+      "nats://127.0.0.1:4222",
+    ),
     /**
      * auto: start a local nats-server (JetStream, data in store_dir) when the URL is on this machine and
      * nothing answers there; always: fail if one is already running; never: only connect.
@@ -61,6 +63,36 @@ export const ConfigSchema = z.strictObject({
     host: z.string().min(1).default("127.0.0.1"),
     /** Env VIGIL_API_PORT. */
     port: port.default(8080),
+  }).prefault({}),
+  features: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Feature workers (Deno Workers) sharing the OTLP consumer; 0 = none in this process. */
+    workers: z.number().int().min(0).max(64).default(1),
+    /** Tumbling event-time window. */
+    window_ms: positiveInt.default(10_000),
+    /** Bounded out-of-orderness before a window closes. */
+    max_out_of_order_ms: z.number().int().min(0).default(5_000),
+    /** Data later than the window close by more than this goes to vigil.late.> (counted). */
+    allowed_lateness_ms: z.number().int().min(0).default(5_000),
+    /** Operations tracked per service; the rest fold into "__overflow__". */
+    max_operations: positiveInt.default(200),
+    /** Close open windows after this long without input (end of a stream); 0 = never. */
+    idle_flush_ms: z.number().int().min(0).default(30_000),
+  }).prefault({}),
+  incidents: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** A detector from src/detect/registry.ts, and its config. */
+    detector: z.string().min(1).default("robust_score"),
+    detector_config: z.record(z.string(), z.unknown()).default({}),
+    /** A localizer from src/localize/registry.ts, and its config. */
+    localizer: z.string().min(1).default("ensemble"),
+    localizer_config: z.record(z.string(), z.unknown()).default({}),
+    /** Windows of history handed to the localizer. */
+    history_windows: z.number().int().min(2).default(90),
+    /** FEATURES history replayed on start to warm the detectors. */
+    replay_history_ms: z.number().int().min(0).default(3_600_000),
+    /** User-facing services (their involvement raises severity). */
+    entry_services: z.array(z.string()).default([]),
   }).prefault({}),
   shutdown: z.strictObject({
     /** Drain budget on SIGINT/SIGTERM before exiting anyway, ms. */

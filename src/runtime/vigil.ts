@@ -56,7 +56,8 @@ export async function startVigil(config: VigilConfig, options: StartVigilOptions
 
     const stages = new Map<string, StageHandle>();
     for (const stage of STAGES) {
-      const h = await stage.start({ config, bus, nats_url: natsUrl, log });
+      if (!stage.enabled(config)) continue;
+      const h = await stage.start({ config, bus, nats_url: natsUrl, log, started: stages });
       stages.set(stage.name, h);
       cleanups.push(() => h.close());
     }
