@@ -13,6 +13,7 @@ import { NSigmaModel } from "./nsigma.ts";
 import { RobustScoreModel } from "./robust_score.ts";
 import { SpectralResidualModel } from "./spectral_residual.ts";
 import { UnivariateDetector } from "./univariate_detector.ts";
+import { VigilNabScorer } from "./nab/vigil_nab_scorer.ts";
 
 export const thresholdSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("static"), value: z.number() }),
@@ -151,6 +152,12 @@ export const STREAMING_SCORERS: readonly {
 }[] = [
   {
     name: "vigil",
+    description:
+      "window-shape novelty at two scales (ARTime-like prototypes) and new range extremes, with a refractory period",
+    create: () => new VigilNabScorer(),
+  },
+  {
+    name: "vigil_robust",
     description:
       "max of robust level, robust difference and spectral-residual tail scores, with a refractory period",
     create: () => new StreamingAnomalyScorer(),
