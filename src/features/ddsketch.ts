@@ -12,15 +12,18 @@
  */
 
 export interface DDSketchJson {
-  /** count, sum, min, max, zero-bin count, offset of b[0], bin counts */
+  /** count, sum, min, max, zero-bin count; bin indexes (ascending) and their counts (non-zero bins only) */
   n: number;
   s: number;
   mn: number;
   mx: number;
   z: number;
-  o: number;
-  b: number[];
+  k: number[];
+  c: number[];
 }
+
+/** Sketches with at most this many distinct bins stay in two small arrays (most per-message partials). */
+const SPARSE_MAX = 8;
 
 export interface DDSketchOptions {
   /** Relative accuracy α. @default 0.01 */
@@ -31,6 +34,9 @@ export interface DDSketchOptions {
   min_value?: number;
 }
 
+const GAMMA_1PCT = 1.01 / 0.99;
+const INV_LOG_GAMMA_1PCT = 1 / Math.log(GAMMA_1PCT);
+
 export class DDSketch {
   readonly relative_accuracy: number;
   readonly max_bins: number;
@@ -38,9 +44,11 @@ export class DDSketch {
   readonly #gamma: number;
   readonly #invLogGamma: number;
   #bins: Uint32Array = new Uint32Array(0);
+  /** Bin index of #bins[0]. */
   #offset = 0;
-  /** Number of used bins from #offset (the rest of #bins is slack). */
-  #used = 0;
+  /** Smallest and largest bin index holding data (after collapsing). */
+  #minKey = Infinity;
+  #maxKey = -Infinity;
   count = 0;
   sum = 0;
   min = Infinity;
@@ -62,8 +70,13 @@ export class DDSketch {
       );
     }
     this.min_value = options.min_value ?? 1e-9;
-    this.#gamma = (1 + a) / (1 - a);
-    this.#invLogGamma = 1 / Math.log(this.#gamma);
+    if (a === 0.01) {
+      this.#gamma = GAMMA_1PCT;
+      this.#invLogGamma = INV_LOG_GAMMA_1PCT;
+    } else {
+      this.#gamma = (1 + a) / (1 - a);
+      this.#invLogGamma = 1 / Math.log(this.#gamma);
+    }
   }
 
   /** Adds `weight` occurrences of a value (negative values are counted in the zero bin). */
@@ -79,45 +92,103 @@ export class DDSketch {
     this.#addKey(Math.ceil(Math.log(value) * this.#invLogGamma), weight);
   }
 
+  /** Sparse mode (while #bins is empty): keys and counts, unsorted. */
+  #sk: number[] = [];
+  #sc: number[] = [];
+
   #addKey(key: number, weight: number): void {
-    if (this.#used === 0) {
-      if (this.#bins.length === 0) this.#bins = new Uint32Array(32);
-      this.#offset = key - 8;
-      this.#used = 1;
-      this.#bins.fill(0);
+    if (this.#bins.length === 0) {
+      const sk = this.#sk;
+      for (let i = 0; i < sk.length; i++) {
+        if (sk[i] === key) {
+          this.#sc[i] += weight;
+          return;
+        }
+      }
+      if (sk.length < SPARSE_MAX) {
+        sk.push(key);
+        this.#sc.push(weight);
+        return;
+      }
+      this.#densify();
     }
-    let i = key - this.#offset;
-    if (i < 0 || i >= this.#used) {
-      this.#extend(key);
-      i = key - this.#offset;
-      if (i < 0) i = 0; // collapsed into the lowest bin
-    }
-    this.#bins[i] += weight;
+    if (key > this.#maxKey || key < this.#minKey) this.#grow(key);
+    const floor = this.#maxKey - this.max_bins + 1;
+    this.#bins[(key < floor ? floor : key) - this.#offset] += weight;
   }
 
-  /** Makes the window cover `key` (or collapses the low end when that would exceed max_bins). */
-  #extend(key: number): void {
-    const lo = Math.min(this.#offset, key);
-    let hi = Math.max(this.#offset + this.#used - 1, key);
-    let newLo = lo;
-    if (hi - lo + 1 > this.max_bins) newLo = hi - this.max_bins + 1;
-    const need = hi - newLo + 1;
-    let bins = this.#bins;
-    if (need > bins.length || newLo !== this.#offset) {
-      const cap = Math.min(this.max_bins, Math.max(need + 16, bins.length));
-      const next = new Uint32Array(Math.max(cap, need));
-      for (let j = 0; j < this.#used; j++) {
-        const c = bins[j];
-        if (c === 0) continue;
-        const k = this.#offset + j;
-        next[(k < newLo ? newLo : k) - newLo] += c;
-      }
-      bins = next;
+  /** Switches to the dense store, covering the sparse keys and `also`. */
+  #densify(...also: number[]): void {
+    const sk = this.#sk, sc = this.#sc;
+    this.#sk = [];
+    this.#sc = [];
+    let lo = Infinity, hi = -Infinity;
+    for (const k of [...sk, ...also]) {
+      if (k < lo) lo = k;
+      if (k > hi) hi = k;
     }
-    this.#bins = bins;
-    this.#offset = newLo;
-    hi = Math.max(hi, newLo);
-    this.#used = hi - newLo + 1;
+    this.#grow(hi);
+    this.#grow(lo);
+    for (let i = 0; i < sk.length; i++) this.#addKey(sk[i], sc[i]);
+  }
+
+  /** Non-zero bins as ascending [key, count] arrays, collapsed as the dense store would. */
+  #pairs(): [number[], number[]] {
+    if (this.#bins.length === 0) {
+      let hi = -Infinity;
+      for (const k of this.#sk) if (k > hi) hi = k;
+      const floor = hi - this.max_bins + 1;
+      const m = new Map<number, number>();
+      this.#sk.forEach((k, i) => {
+        const t = k < floor ? floor : k;
+        m.set(t, (m.get(t) ?? 0) + this.#sc[i]);
+      });
+      const keys = [...m.keys()].sort((a, b) => a - b);
+      return [keys, keys.map((k) => m.get(k)!)];
+    }
+    const keys: number[] = [], counts: number[] = [];
+    const b = this.#bins;
+    for (let j = 0; j < b.length; j++) {
+      if (b[j] !== 0) {
+        keys.push(this.#offset + j);
+        counts.push(b[j]);
+      }
+    }
+    return [keys, counts];
+  }
+
+  /**
+   * Makes the store cover `key`. Keys below maxKey − max_bins + 1 collapse into that bin; the threshold
+   * only depends on the largest key, so collapsing commutes with merging. Capacity doubles, with the
+   * slack on the side that grew.
+   */
+  #grow(key: number): void {
+    const hi = Math.max(this.#maxKey, key);
+    const floor = hi - this.max_bins + 1;
+    const lo = Math.max(Math.min(this.#minKey, key), floor);
+    const bins = this.#bins;
+    const off = this.#offset;
+    if (bins.length > 0 && lo >= off && hi < off + bins.length && this.#minKey >= floor) {
+      this.#minKey = lo;
+      this.#maxKey = hi;
+      return;
+    }
+    const need = hi - lo + 1;
+    const cap = Math.min(this.max_bins, Math.max(bins.length * 2, need + 32, 64));
+    let next = key < this.#minKey ? hi - cap + 1 : lo;
+    if (next > lo) next = lo;
+    if (next < floor) next = floor;
+    const out = new Uint32Array(cap);
+    for (let j = 0; j < bins.length; j++) {
+      const c = bins[j];
+      if (c === 0) continue;
+      const k = off + j;
+      out[(k < floor ? floor : k) - next] += c;
+    }
+    this.#bins = out;
+    this.#offset = next;
+    this.#minKey = lo;
+    this.#maxKey = hi;
   }
 
   /** Adds another sketch's contents (same relative accuracy). Exact: the result equals one sketch of all data. */
@@ -134,11 +205,16 @@ export class DDSketch {
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
     const ob = other.#bins;
-    if (other.#used > 0) {
-      this.#addKey(other.#offset + other.#used - 1, 0);
-      this.#addKey(other.#offset, 0);
+    if (ob.length === 0) {
+      for (let i = 0; i < other.#sk.length; i++) this.#addKey(other.#sk[i], other.#sc[i]);
+      return;
     }
-    for (let j = 0; j < other.#used; j++) if (ob[j] !== 0) this.#addKey(other.#offset + j, ob[j]);
+    if (this.#bins.length === 0) this.#densify(other.#minKey, other.#maxKey);
+    else {
+      this.#addKey(other.#maxKey, 0);
+      this.#addKey(other.#minKey, 0);
+    }
+    for (let j = 0; j < ob.length; j++) if (ob[j] !== 0) this.#addKey(other.#offset + j, ob[j]);
   }
 
   /** The q-quantile (0 ≤ q ≤ 1) of the lower rank ⌊q·(n−1)⌋; NaN when empty. */
@@ -152,10 +228,11 @@ export class DDSketch {
     if (rank >= this.count - 1) return this.max;
     if (rank < this.zero) return Math.min(Math.max(0, this.min), this.min_value);
     let cum = this.zero;
-    for (let j = 0; j < this.#used; j++) {
-      cum += this.#bins[j];
+    const [keys, counts] = this.#pairs();
+    for (let j = 0; j < keys.length; j++) {
+      cum += counts[j];
       if (cum > rank) {
-        const v = (2 * Math.pow(this.#gamma, this.#offset + j)) / (this.#gamma + 1);
+        const v = (2 * Math.pow(this.#gamma, keys[j])) / (this.#gamma + 1);
         return Math.min(Math.max(v, this.min), this.max);
       }
     }
@@ -168,31 +245,30 @@ export class DDSketch {
 
   /** Approximate heap bytes of this sketch's state. */
   get byte_size(): number {
-    return this.#bins.byteLength + 96;
+    return this.#bins.byteLength + this.#sk.length * 16 + 96;
   }
 
   toJSON(): DDSketchJson {
-    let a = 0, b = this.#used;
-    while (a < b && this.#bins[a] === 0) a++;
-    while (b > a && this.#bins[b - 1] === 0) b--;
+    const [k, c] = this.#pairs();
     return {
       n: this.count,
       s: this.sum,
       mn: this.count ? this.min : 0,
       mx: this.count ? this.max : 0,
       z: this.zero,
-      o: this.#offset + a,
-      b: Array.from(this.#bins.subarray(a, b)),
+      k,
+      c,
     };
   }
 
   static fromJSON(json: DDSketchJson, options: DDSketchOptions = {}): DDSketch {
     const s = new DDSketch(options);
-    if (json.b.length > 0) {
-      s.#addKey(json.o + json.b.length - 1, 0);
-      s.#addKey(json.o, 0);
-      for (let j = 0; j < json.b.length; j++) if (json.b[j] !== 0) s.#addKey(json.o + j, json.b[j]);
+    const { k, c } = json;
+    if (k.length > SPARSE_MAX) {
+      s.#grow(k[k.length - 1]);
+      s.#grow(k[0]);
     }
+    for (let j = 0; j < k.length; j++) s.#addKey(k[j], c[j]);
     s.count = json.n;
     s.sum = json.s;
     s.zero = json.z;

@@ -71,13 +71,16 @@ export class Extractor {
     let max = -Infinity;
     const halves: EdgeHalf[] = [];
     const resources: ResourceLink[] = [];
-    let lastRes = "";
+    let lrSvc = "", lrPod = "", lrHost = "";
+    let lrWin: ServiceWindow | undefined;
     const opts = { interner: this.#interner };
     const noteResource = (svc: string, pod: string, host: string, _t: number, sw: ServiceWindow) => {
       if (pod === "" && host === "") return;
-      const k = `${svc}\u0000${pod}\u0000${host}\u0000${sw.window_start_ms}`;
-      if (k === lastRes) return;
-      lastRes = k;
+      if (sw === lrWin && svc === lrSvc && pod === lrPod && host === lrHost) return;
+      lrWin = sw;
+      lrSvc = svc;
+      lrPod = pod;
+      lrHost = host;
       if (pod) sw.instances.add(pod);
       else sw.instances.add(host);
       if (this.graph) resources.push({ svc, pod, host, t: sw.window_start_ms });

@@ -1,0 +1,223 @@
+/**
+ * Feature engine benchmark (not a test): `deno task bench:features [--quick]`.
+ *
+ * 1. decode + aggregate on one core: Extractor.extract() over realistic ExportTraceServiceRequests
+ *    (512 spans each, 8 attributes per span, 20 services × 20 operations), with and without graph halves,
+ *    and the scan alone; vs a full protobufjs decode (Type.decode) of the same bytes, in the same run.
+ * 2. whole pipeline: requests in the OTLP stream of a local nats-server → 1 feature worker (Deno Worker)
+ *    → reducer → FEATURES records, timed from engine start to drained + flush.
+ * 3. RSS with 10,000 active (service, operation) series open in the reducer.
+ * Prints one JSON object.
+ */
+import { encodeOtlp, otlpType } from "../core/otlp/codec.ts";
+import { Extractor } from "./extract.ts";
+import { scanTraces } from "./otlp_scan.ts";
+import { WindowReducer } from "./window_reducer.ts";
+import { startFeatureEngine } from "./engine.ts";
+import { connectBus } from "../bus/connection.ts";
+import { ensureStreams } from "../bus/streams.ts";
+import { startNatsServer } from "../../tests/helpers/nats_server.ts";
+
+const quick = Deno.args.includes("--quick");
+const t0 = 1_700_000_000_000;
+
+const SPANS_PER_REQ = 512;
+const hex = (n: number, b: number) => n.toString(16).padStart(2 * b, "0");
+
+function request(seed: number, t0: number): Uint8Array {
+  const byService = new Map<number, unknown[]>();
+  for (let i = 0; i < SPANS_PER_REQ; i++) {
+    const k = seed * SPANS_PER_REQ + i;
+    const svc = k % 20;
+    const op = (k >> 3) % 20;
+    const start = BigInt(t0 + Math.floor(i / 50)) * 1_000_000n + BigInt(k % 1000) * 1000n;
+    const dur = BigInt(((k * 2654435761) >>> 0) % 50_000_000);
+    const list = byService.get(svc) ?? [];
+    list.push({
+      traceId: hex(k >> 2, 16),
+      spanId: hex(k + 1, 8),
+      parentSpanId: k % 4 === 0 ? undefined : hex(k, 8),
+      name: `GET /api/v1/resource${op}`,
+      kind: 1 + (k % 4 === 0 ? 1 : k % 3 === 0 ? 2 : 0),
+      startTimeUnixNano: start.toString(),
+      endTimeUnixNano: (start + dur).toString(),
+      attributes: [
+        { key: "http.request.method", value: { stringValue: "GET" } },
+        { key: "http.route", value: { stringValue: `/api/v1/resource${op}` } },
+        { key: "url.full", value: { stringValue: `http://svc${svc}:8080/api/v1/resource${op}?id=${k}` } },
+        { key: "http.response.status_code", value: { intValue: k % 50 === 0 ? 503 : 200 } },
+        { key: "server.address", value: { stringValue: `svc${svc}` } },
+        { key: "server.port", value: { intValue: 8080 } },
+        { key: "network.protocol.version", value: { stringValue: "1.1" } },
+        { key: "user_agent.original", value: { stringValue: "Mozilla/5.0 (X11; Linux x86_64)" } },
+      ],
+      status: { code: k % 97 === 0 ? 2 : 0 },
+    });
+    byService.set(svc, list);
+  }
+  return encodeOtlp("traces", {
+    resourceSpans: [...byService].map(([svc, spans]) => ({
+      resource: {
+        attributes: [
+          { key: "service.name", value: { stringValue: `svc${svc}` } },
+          { key: "k8s.pod.name", value: { stringValue: `svc${svc}-7d9f8-abcde` } },
+          { key: "host.name", value: { stringValue: `node-${svc % 3}` } },
+          { key: "telemetry.sdk.language", value: { stringValue: "nodejs" } },
+        ],
+      },
+      scopeSpans: [{ scope: { name: "@opentelemetry/instrumentation-http", version: "0.200.0" }, spans }],
+    })),
+  });
+}
+
+/** RSS of a fresh process holding 10,000 active (service, operation) series in open windows. */
+function memory10k() {
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  const mib = (n: number) => +(n / 2 ** 20).toFixed(1);
+  // input first (100 requests, 2,000 spans each), so the measurement holds only engine state
+  const inputs: Uint8Array[] = [];
+  for (let s = 0; s < 100; s++) {
+    const spans = [];
+    for (let o = 0; o < 100; o++) {
+      for (let r = 0; r < 20; r++) {
+        spans.push({
+          spanId: hex(s * 10000 + o * 20 + r + 1, 8),
+          traceId: hex(s * 10000 + o * 20 + r + 1, 16),
+          name: `op-${o}`,
+          kind: 2,
+          startTimeUnixNano: `${t0 + 1000}000000`,
+          endTimeUnixNano: `${t0 + 1000 + 1 + ((o * 37 + r * 101) % 5000)}000000`,
+        });
+      }
+    }
+    inputs.push(encodeOtlp("traces", {
+      resourceSpans: [{
+        resource: { attributes: [{ key: "service.name", value: { stringValue: `svc-${s}` } }] },
+        scopeSpans: [{ spans }],
+      }],
+    }));
+  }
+  gc();
+  const before = Deno.memoryUsage();
+  const reducer = new WindowReducer({ max_operations: 200 });
+  const ex = new Extractor({ graph: false });
+  inputs.forEach((b, s) => {
+    const x = ex.extract("traces", "default", b);
+    reducer.accept({
+      v: 1,
+      tenant: "default",
+      src: String(s),
+      max_event_ms: x.max_event_ms,
+      windows: x.windows.map((w) => w.toJSON()),
+    });
+  });
+  gc();
+  const after = Deno.memoryUsage();
+  const series = {
+    active_series: 10_000,
+    open_windows: reducer.open_windows,
+    rss_mib: mib(after.rss),
+    heap_used_mib: mib(after.heapUsed),
+    state_heap_mib: mib(after.heapUsed - before.heapUsed),
+    state_bytes_per_series: Math.round((after.heapUsed - before.heapUsed) / 10_000),
+    rss_before_state_mib: mib(before.rss),
+  };
+  return series;
+}
+
+function timeIt(label: string, reqs: Uint8Array[], rounds: number, fn: (b: Uint8Array) => void) {
+  for (const b of reqs.slice(0, 20)) fn(b); // warm up
+  const t = performance.now();
+  for (let r = 0; r < rounds; r++) for (const b of reqs) fn(b);
+  const s = (performance.now() - t) / 1000;
+  const spans = rounds * reqs.length * SPANS_PER_REQ;
+  return { label, spans, seconds: +s.toFixed(3), spans_per_s: Math.round(spans / s) };
+}
+
+if (Deno.args.includes("--memory-only")) {
+  console.log(JSON.stringify(memory10k()));
+  Deno.exit(0);
+}
+
+const nReq = quick ? 100 : 400;
+const reqs = Array.from({ length: nReq }, (_, i) => request(i, t0 + i * 20));
+const bytes = reqs.reduce((n, b) => n + b.length, 0);
+const rounds = quick ? 1 : 3;
+
+const exNoGraph = new Extractor({ graph: false });
+const exGraph = new Extractor({ graph: true });
+const decodeType = otlpType("ExportTraceServiceRequest");
+let sink = 0;
+const scan = timeIt("scan only", reqs, rounds, (b) => {
+  scanTraces(b, (s) => {
+    sink += s.duration_ms;
+  });
+});
+const agg = timeIt(
+  "decode+aggregate (features)",
+  reqs,
+  rounds,
+  (b) => void exNoGraph.extract("traces", "default", b),
+);
+const aggGraph = timeIt(
+  "decode+aggregate (+graph halves)",
+  reqs,
+  rounds,
+  (b) => void exGraph.extract("traces", "default", b),
+);
+const pbjs = timeIt("protobufjs full decode", reqs, rounds, (b) => void decodeType.decode(b));
+
+// ---- whole pipeline (a fresh nats-server per run: partial ids would otherwise be deduplicated)
+const pipeline: Record<string, unknown> = {};
+for (const graph of [false, true]) {
+  await using nats = await startNatsServer();
+  {
+    await using bus = await connectBus(nats.url);
+    await ensureStreams(bus);
+    await Promise.all(reqs.map((b) => bus.js.publish("otlp.v1.traces.default", b)));
+  }
+  const t0 = performance.now();
+  await using engine = await startFeatureEngine({
+    nats_url: nats.url,
+    workers: 1,
+    idle_flush_ms: 0,
+    graph,
+    max_out_of_order_ms: 600_000,
+  });
+  const t1 = performance.now();
+  while (!(await engine.drained())) await new Promise((r) => setTimeout(r, 5));
+  const recs = await engine.flush();
+  const t2 = performance.now();
+  const spans = nReq * SPANS_PER_REQ;
+  pipeline[graph ? "with_graph" : "features_only"] = {
+    spans,
+    startup_s: +((t1 - t0) / 1000).toFixed(3),
+    processing_s: +((t2 - t1) / 1000).toFixed(3),
+    spans_per_s: Math.round(spans / ((t2 - t1) / 1000)),
+    spans_per_s_including_startup: Math.round(spans / ((t2 - t0) / 1000)),
+    records: recs.length,
+  };
+}
+
+console.log(JSON.stringify(
+  {
+    requests: nReq,
+    spans_per_request: SPANS_PER_REQ,
+    mean_request_bytes: Math.round(bytes / nReq),
+    one_core: [scan, agg, aggGraph, pbjs],
+    ratio_decode_aggregate_vs_protobufjs: +(agg.spans_per_s / pbjs.spans_per_s).toFixed(2),
+    ratio_with_graph_vs_protobufjs: +(aggGraph.spans_per_s / pbjs.spans_per_s).toFixed(2),
+    pipeline_one_worker: pipeline,
+    memory_10k_series: JSON.parse(
+      new TextDecoder().decode(
+        (await new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "--v8-flags=--expose-gc", new URL(import.meta.url).pathname, "--memory-only"],
+          stderr: "inherit",
+        }).output()).stdout,
+      ),
+    ),
+    _: sink > 0 ? undefined : 0,
+  },
+  null,
+  2,
+));
