@@ -3,13 +3,24 @@
  * dashboard mount here as their stages land.
  */
 import { Hono } from "hono";
+import type { FeatureRecord } from "../core/feature_record.ts";
+import type { ServiceGraphSnapshot } from "../core/rca.ts";
+import type { IncidentRecord } from "../incident/incident_record.ts";
 
 export interface ApiDeps {
   /** True while NATS is connected. */
   ready(): boolean;
   /** Counters by component, exposed as Prometheus text on /metrics and JSON on /v1/stats. */
   counters(): Record<string, Record<string, unknown>>;
+  /** Latest record of every incident, newest first (absent when the incidents stage is off). */
+  incidents?(): IncidentRecord[];
+  /** Services with recent features, and their recent records (absent when the feature stage is off). */
+  services?(tenant: string): string[];
+  features?(tenant: string, service: string, limit: number): FeatureRecord[];
+  graph?(tenant: string, t_ms: number): Promise<ServiceGraphSnapshot>;
 }
+
+const notEnabled = (what: string) => ({ code: 12, message: `${what} is not enabled in this process` });
 
 export function apiApp(deps: ApiDeps): Hono {
   const app = new Hono();

@@ -13,7 +13,7 @@ import { ensureStreams } from "../bus/streams.ts";
 import type { VigilConfig } from "../config/schema.ts";
 import { OtlpReceiver } from "../ingest/otlp_receiver.ts";
 import { isListening, type LocalNatsServer, startLocalNatsServer } from "./nats_server.ts";
-import { type StageHandle, STAGES } from "./stages.ts";
+import { type FeaturesStageHandle, type IncidentsStageHandle, type StageHandle, STAGES } from "./stages.ts";
 
 export interface VigilHandle extends AsyncDisposable {
   readonly config: VigilConfig;
@@ -85,6 +85,7 @@ export async function startVigil(config: VigilConfig, options: StartVigilOptions
         { hostname: config.api.host, port: config.api.port, onListen: () => {} },
         apiApp({
           ready: () => bus.connected,
+          ...apiQueries(stages),
           counters: () => ({
             otlp_receiver: { ...receiver.stats },
             ...Object.fromEntries([...stages].map(([n, h]) => [n, h.counters?.() ?? {}])),
@@ -122,6 +123,23 @@ export async function startVigil(config: VigilConfig, options: StartVigilOptions
     await cleanup();
     throw e;
   }
+}
+
+/** The API's query functions over the stages that run here. */
+function apiQueries(stages: ReadonlyMap<string, StageHandle>) {
+  const engine = (stages.get("features") as FeaturesStageHandle | undefined)?.engine;
+  const incidents = stages.get("incidents") as IncidentsStageHandle | undefined;
+  return {
+    ...(incidents ? { incidents: () => incidents.incidents() } : {}),
+    ...(engine
+      ? {
+        services: (tenant: string) => engine.store.services(tenant),
+        features: (tenant: string, service: string, limit: number) =>
+          engine.store.recent(service, { tenant, limit }),
+      }
+      : {}),
+    ...(engine?.graph ? { graph: (tenant: string, t: number) => engine.graph!.asOf(t, { tenant }) } : {}),
+  };
 }
 
 /** Connects to the configured NATS, or starts the embedded one when allowed and nothing answers. */
