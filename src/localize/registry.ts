@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Localizer } from "../core/rca.ts";
 import { BaroLocalizer } from "./baro.ts";
 import { LogShiftLocalizer } from "./log_shift.ts";
+import { MultimodalLocalizer } from "./multimodal/multimodal_localizer.ts";
 import { PageRankLocalizer } from "./pagerank.ts";
 import { RankFusionLocalizer } from "./rank_fusion.ts";
 import { SpectralAttentionLocalizer } from "./spectral_attention.ts";
@@ -75,6 +76,24 @@ export const LOCALIZERS: readonly LocalizerSpec[] = [
       temperature: z.number().positive().default(0.1),
     }),
     create: (c) => new SpectralAttentionLocalizer(c),
+  }),
+  spec({
+    name: "multimodal",
+    description:
+      "robust deviations by family (resource, inbound edge latency, own latency, lost traffic, span collapse), " +
+      "callee-explained latency discounted; typed candidates (fault_type)",
+    config: z.strictObject({
+      horizon_windows: z.number().int().min(1).default(4).describe("windows after the onset"),
+      baseline_windows: z.number().int().min(0).default(0).describe(
+        "baseline windows before the onset (0: all)",
+      ),
+      relative_floor: z.number().min(0).default(0.05).describe("scale floor as a share of the median"),
+      latency_weight: z.number().min(0).default(0.3),
+      traffic_loss_weight: z.number().min(0).default(0.7),
+      duration_collapse_weight: z.number().min(0).default(0.7),
+      moved_z: z.number().positive().default(3),
+    }),
+    create: (c) => new MultimodalLocalizer(c),
   }),
   spec({
     name: "ensemble",

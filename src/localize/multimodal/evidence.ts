@@ -3,7 +3,7 @@
  * family, measured against its own baseline with robust statistics (median / MAD with a relative floor).
  *
  * Families and what they say about a fault (observed on Nezha's Online Boutique and RCD's Sock Shop):
- * - `resource`: the service's own CPU / memory / disk rose. Resource faults (CPU contention, a CPU hog, a
+ * - `cpu`, `memory`, `disk` (resources): the service's own CPU / memory / disk rose. Resource faults (CPU contention, a CPU hog, a
  *   memory leak) raise it at the root only.
  * - `inbound`: the latency of calls INTO the service, as the callers measured it (edge latency indicators,
  *   or client spans whose child runs in the service). A network delay on the root raises it while the
@@ -20,7 +20,14 @@
 import type { LocalizeInput, SpanSummary } from "../../core/rca.ts";
 import { onsetIndex } from "../onset.ts";
 
-export type EvidenceFamily = "resource" | "inbound" | "latency" | "traffic_loss" | "duration_collapse";
+export type EvidenceFamily =
+  | "cpu"
+  | "memory"
+  | "disk"
+  | "inbound"
+  | "latency"
+  | "traffic_loss"
+  | "duration_collapse";
 
 export interface FamilyScore {
   /** Robust z (scaled deviation in the direction that indicates a fault); 0 when absent. */
@@ -28,6 +35,8 @@ export interface FamilyScore {
   /** The indicator (or edge / operation) that gave the score. */
   readonly indicator: string;
   readonly detail: string;
+  /** Peak after the onset over the baseline median (resources only): how many times the usage grew. */
+  readonly growth?: number;
 }
 
 export interface ServiceEvidence {
@@ -66,6 +75,12 @@ export function metricFamily(indicator: string): "resource" | "latency" | "traff
   return "other";
 }
 
+/** Which resource a resource indicator measures. */
+export function resourceKind(indicator: string): "cpu" | "memory" | "disk" {
+  const n = indicator.toLowerCase();
+  return /cpu/.test(n) ? "cpu" : /mem|heap|rss/.test(n) ? "memory" : "disk";
+}
+
 function median(sorted: readonly number[]): number {
   const n = sorted.length;
   if (n === 0) return NaN;
@@ -98,6 +113,16 @@ function rise(col: Float64Array, t0: number, from: number, to: number, floor: nu
   if (zs.length === 0) return NaN;
   zs.sort((a, b) => b - a);
   return zs.length > 1 ? zs[1] : zs[0];
+}
+
+/** Largest value after the onset over the baseline median (NaN when the median is not positive). */
+function peakGrowth(col: Float64Array, t0: number, from: number, to: number): number {
+  const base: number[] = [];
+  for (let i = from; i < t0; i++) if (Number.isFinite(col[i])) base.push(col[i]);
+  const med = median(base.sort((a, b) => a - b));
+  let peak = -Infinity;
+  for (let i = t0; i < to; i++) if (col[i] > peak) peak = col[i];
+  return med > 0 && Number.isFinite(peak) ? peak / med : NaN;
 }
 
 /** Windows after the onset where the series had a baseline but now has no value (traffic stopped). */
@@ -158,7 +183,9 @@ export function collectEvidence(
       const family = metricFamily(indicator);
       if (family === "resource" || family === "latency") {
         const z = rise(col, t0, from, to, floor);
-        put(m, family, { z, indicator, detail: `${indicator} rose ${fmtZ(z)}` });
+        const f = family === "latency" ? "latency" : resourceKind(indicator);
+        const growth = family === "resource" ? peakGrowth(col, t0, from, to) : undefined;
+        put(m, f, { z, indicator, detail: `${indicator} rose ${fmtZ(z)}`, ...(growth ? { growth } : {}) });
         if (family === "latency") {
           const gone = vanished(col, t0, from, to);
           if (gone >= 2) {

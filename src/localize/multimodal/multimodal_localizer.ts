@@ -58,8 +58,10 @@ export class MultimodalLocalizer implements Localizer {
     const out: MultimodalCandidate[] = [];
     for (const e of ev.values()) {
       const f = (k: EvidenceFamily) => e.families.get(k)?.z ?? 0;
-      const inbound = explainedInbound(e, ev);
-      const score = ln1p(f("resource")) + ln1p(inbound) + (o.latency_weight ?? 0.3) * ln1p(f("latency")) +
+      const share = unexplained(e, ev);
+      const inbound = f("inbound") * share;
+      const resource = Math.max(f("cpu"), f("memory"), f("disk"));
+      const score = ln1p(resource) + ln1p(inbound) + (o.latency_weight ?? 0.3) * ln1p(f("latency") * share) +
         (o.traffic_loss_weight ?? 0.7) * ln1p(f("traffic_loss")) +
         (o.duration_collapse_weight ?? 0.7) * ln1p(f("duration_collapse"));
       const fault_type = this.faultType(e, inbound);
@@ -79,17 +81,20 @@ export class MultimodalLocalizer implements Localizer {
 
   private faultType(e: ServiceEvidence, inbound: number): FaultType {
     const moved = this.options.moved_z ?? 3;
-    const resource = e.families.get("resource");
+    const cpu = e.families.get("cpu")?.z ?? 0;
+    const mem = e.families.get("memory")?.z ?? 0;
+    const disk = e.families.get("disk")?.z ?? 0;
     const collapse = e.families.get("duration_collapse")?.z ?? 0;
     const loss = e.families.get("traffic_loss")?.z ?? 0;
-    const r = resource?.z ?? 0;
-    if (r >= moved && r >= inbound / 10) {
-      const n = resource!.indicator.toLowerCase();
-      return /mem|heap|rss/.test(n) ? "memory" : /disk|iops|fs_/.test(n) ? "disk" : "cpu";
-    }
+    // Stress tools blur the two: Nezha's CPU hogs grow memory 2-9x and RCD's memory hogs raise CPU as much
+    // as its CPU hogs, and no growth ratio separates both datasets; a clear CPU rise wins.
+    if (cpu >= moved * 2 / 3) return "cpu";
+    if (mem >= moved) return "memory";
+    if (mem >= moved && mem >= disk) return "memory";
+    if (disk >= moved) return "disk";
     if (inbound >= moved && inbound >= Math.max(loss, collapse)) return "network_delay";
     if (collapse > 0) return "code_return";
-    if (loss > 0 || r > 0) return "code_exception";
+    if (loss > 0 || cpu > 0) return "code_exception";
     return inbound > 0 ? "network_delay" : "code_exception";
   }
 
@@ -97,14 +102,14 @@ export class MultimodalLocalizer implements Localizer {
     const named = (this.options.vocabulary ?? { network_delay: "NetworkP90(ms)" })[fault];
     if (named) return named;
     const fam: EvidenceFamily = fault === "cpu" || fault === "memory" || fault === "disk"
-      ? "resource"
+      ? fault
       : fault === "network_delay"
       ? "inbound"
       : e.families.has("duration_collapse")
       ? "duration_collapse"
       : "traffic_loss";
     const best = e.families.get(fam)?.indicator ?? [...e.families.values()][0]?.indicator ?? "";
-    if (fam !== "resource") return best;
+    if (fam !== "cpu" && fam !== "memory" && fam !== "disk") return best;
     // Prefer the utilisation form (a rate or percentage) of the same resource, when the service has one.
     const kind = fault === "cpu" ? /cpu/i : fault === "memory" ? /mem/i : /disk|iops|fs_/i;
     const names = [...(input.frame.series.get(e.service)?.keys() ?? [])].filter((n) => kind.test(n));
@@ -113,13 +118,13 @@ export class MultimodalLocalizer implements Localizer {
 }
 
 /**
- * Inbound latency of `e` that its callees do not explain: when a callee's inbound latency rose more, `e`'s
- * callers are waiting on that callee, so e's share shrinks by the ratio.
+ * How much of `e`'s latency its callees leave unexplained, in (0, 1]: when a callee's inbound latency rose
+ * more than e's own, e's callers are waiting on that callee, and e's share shrinks with the squared ratio.
  */
-function explainedInbound(e: ServiceEvidence, all: ReadonlyMap<string, ServiceEvidence>): number {
+function unexplained(e: ServiceEvidence, all: ReadonlyMap<string, ServiceEvidence>): number {
   const own = e.families.get("inbound")?.z ?? 0;
-  if (own <= 0) return 0;
   let worst = 0;
   for (const c of e.callees) worst = Math.max(worst, all.get(c)?.families.get("inbound")?.z ?? 0);
-  return worst > own ? own * (own / worst) : own;
+  if (worst <= 0) return 1;
+  return Math.min(1, (Math.max(own, 1) / worst) ** 2);
 }
