@@ -151,6 +151,7 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
     );
     rc.records_published += records.length;
     for (const r of records) store.add(r);
+    if (records.length > 0) store.expire(reducer.watermark_ms); // idle services leave the store
     for (const m of releasable) m.ack();
     return records;
   };
