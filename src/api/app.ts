@@ -30,6 +30,43 @@ export function apiApp(deps: ApiDeps): Hono {
     (c) => deps.ready() ? c.json({ status: "ready" }) : c.json({ status: "nats unavailable" }, 503),
   );
   app.get("/v1/stats", (c) => c.json(deps.counters()));
+  app.get("/v1/incidents", (c) => {
+    if (!deps.incidents) return c.json(notEnabled("the incidents stage"), 501);
+    const status = c.req.query("status");
+    if (status && status !== "open" && status !== "resolved") {
+      return c.json({ code: 3, message: `status must be open or resolved: got "${status}"` }, 400);
+    }
+    return c.json(deps.incidents().filter((r) => !status || r.status === status));
+  });
+  app.get("/v1/incidents/:id", (c) => {
+    if (!deps.incidents) return c.json(notEnabled("the incidents stage"), 501);
+    const r = deps.incidents().find((x) => x.id === c.req.param("id"));
+    return r ? c.json(r) : c.json({ code: 5, message: `no incident ${c.req.param("id")}` }, 404);
+  });
+  app.get("/v1/services", (c) => {
+    if (!deps.services) return c.json(notEnabled("the feature stage"), 501);
+    return c.json(deps.services(c.req.query("tenant") ?? "default"));
+  });
+  app.get("/v1/services/:service/features", (c) => {
+    if (!deps.features) return c.json(notEnabled("the feature stage"), 501);
+    const limitText = c.req.query("limit") ?? "60";
+    const limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      return c.json({ code: 3, message: `limit must be an integer in 1..10000: got "${limitText}"` }, 400);
+    }
+    return c.json(deps.features(c.req.query("tenant") ?? "default", c.req.param("service"), limit));
+  });
+  app.get("/v1/graph", async (c) => {
+    if (!deps.graph) return c.json(notEnabled("the service graph"), 501);
+    const atText = c.req.query("at");
+    const at = atText === undefined ? Date.now() : Date.parse(atText);
+    if (!Number.isFinite(at)) {
+      return c.json({ code: 3, message: `at must be an ISO time: got "${atText}"` }, 400);
+    }
+    return c.json(await deps.graph(c.req.query("tenant") ?? "default", at));
+  });
+  app.notFound((c) => c.json({ code: 5, message: `no API endpoint at ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((e, c) => c.json({ code: 13, message: `internal error: ${e.message}` }, 500));
   app.get(
     "/metrics",
     (c) => c.text(prometheusText(deps.counters()), 200, { "content-type": "text/plain; version=0.0.4" }),
