@@ -97,7 +97,8 @@ export const LOCALIZERS: readonly LocalizerSpec[] = [
   }),
   spec({
     name: "ensemble",
-    description: "weighted reciprocal-rank fusion of baro, pagerank, trace_attribution and log_shift",
+    description:
+      "weighted reciprocal-rank fusion of multimodal, baro, pagerank, trace_attribution and log_shift",
     config: z.strictObject({
       k: z.number().positive().default(5),
       weights: z.strictObject({
@@ -106,7 +107,15 @@ export const LOCALIZERS: readonly LocalizerSpec[] = [
         trace_attribution: z.number().min(0).default(1),
         log_shift: z.number().min(0).default(0.5),
         spectral_attention: z.number().min(0).default(0),
-      }).default({ baro: 2, pagerank: 1, trace_attribution: 1, log_shift: 0.5, spectral_attention: 0 }),
+        multimodal: z.number().min(0).default(8),
+      }).default({
+        baro: 2,
+        pagerank: 1,
+        trace_attribution: 1,
+        log_shift: 0.5,
+        spectral_attention: 0,
+        multimodal: 8,
+      }),
       baro: z.strictObject(baroConfig).default({
         baseline_windows: 0,
         horizon_windows: 0,
@@ -122,6 +131,7 @@ export const LOCALIZERS: readonly LocalizerSpec[] = [
           { localizer: new TraceAttributionLocalizer(), weight: c.weights.trace_attribution },
           { localizer: new LogShiftLocalizer(), weight: c.weights.log_shift },
           { localizer: new SpectralAttentionLocalizer(c.baro), weight: c.weights.spectral_attention },
+          { localizer: new MultimodalLocalizer(), weight: c.weights.multimodal },
         ].filter((m) => m.weight > 0),
         { k: c.k, name: "ensemble" },
       ),
