@@ -4,7 +4,7 @@
  * deterministic in the bytes: the same message always gives the same partials, which is what makes
  * redelivery deduplicable (Nats-Msg-Id) and results independent of the number of workers.
  */
-import { idHex, Interner, scanLogs, scanMetrics, scanTraces } from "./otlp_scan.ts";
+import { idHex, Interner, type ResourceView, scanLogs, scanMetrics, scanTraces } from "./otlp_scan.ts";
 import {
   addMetricPoint,
   isErrorSpan,
@@ -31,6 +31,17 @@ export interface ExtractorOptions {
   window_ms?: number;
   /** Emit graph edge halves for span kinds server/client/producer/consumer. @default true */
   graph?: boolean;
+}
+
+/**
+ * A host-level resource: no `service.name` (the scanner's "unknown_service" default), no pod or instance,
+ * but a host or node (node and host metrics from a collector's hostmetrics/kubeletstats receivers). Its
+ * data describe a machine, not a service, so it opens no service window: it would otherwise show up as a
+ * service "unknown_service" that detectors and localizers rank like any other.
+ */
+export function isHostOnlyResource(r: ResourceView): boolean {
+  return r.service === "unknown_service" && r.pod === "" && r.instance === "" &&
+    (r.host !== "" || r.node !== "");
 }
 
 export class Extractor {
@@ -118,6 +129,7 @@ export class Extractor {
         const t = p.time_ms;
         if (t > max) max = t;
         const r = p.resource;
+        if (isHostOnlyResource(r)) return;
         const sw = win(r.service, t);
         const instance = r.pod || r.instance || r.host;
         const key = metricKey(p.name, p.kind, instance, p.labels);
@@ -135,6 +147,7 @@ export class Extractor {
         const t = l.time_ms;
         if (t > max) max = t;
         const r = l.resource;
+        if (isHostOnlyResource(r)) return;
         const sw = win(r.service, t);
         const sev = severityIndex(l.severity_number, l.severity_text);
         const logs = sw.logs;

@@ -146,3 +146,25 @@ Deno.test("span errors follow the semantic conventions for HTTP and gRPC", () =>
     assertEquals(reduce(["traces", b])[0].error_count, want ? 1 : 0, JSON.stringify(s.attributes));
   }
 });
+
+Deno.test("extract() opens no service window for a host-only resource (no service.name, no pod)", () => {
+  const host = { attributes: [{ key: "host.name", value: { stringValue: "node-1" } }] };
+  const gauge = (resource: object) =>
+    encodeOtlp("metrics", {
+      resourceMetrics: [{
+        resource,
+        scopeMetrics: [{
+          metrics: [{
+            name: "system.cpu.utilization",
+            unit: "1",
+            gauge: { dataPoints: [{ timeUnixNano: ns(T0), asDouble: 0.5 }] },
+          }],
+        }],
+      }],
+    });
+  const recs = reduce(["metrics", gauge(host)], ["metrics", gauge(res("web", "web-0"))]);
+  assertEquals(recs.map((r) => r.service), ["web"]);
+  // a resource without service.name but with a pod is still a (nameless) service
+  const pod = { attributes: [{ key: "k8s.pod.name", value: { stringValue: "p-0" } }] };
+  assertEquals(reduce(["metrics", gauge(pod)]).map((r) => r.service), ["unknown_service"]);
+});
