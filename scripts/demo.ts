@@ -232,7 +232,9 @@ async function simulatedFault(endpoint: string) {
   await follower;
   if (Deno.env.get("VIGIL_DEMO_DEBUG")) {
     console.log(JSON.stringify(features?.engine.counters()));
-    console.log(JSON.stringify((vigil.stages.get("incidents") as IncidentsStageHandle | undefined)?.counters?.()));
+    console.log(
+      JSON.stringify((vigil.stages.get("incidents") as IncidentsStageHandle | undefined)?.counters?.()),
+    );
   }
   console.log(
     `\nGround truth: ${truth.fault_type} in ${truth.root_cause_service} (indicator ${truth.root_cause_indicator}) ` +

@@ -64,8 +64,8 @@ async function drive(
 
 const tmp = await Deno.makeTempDir({ prefix: "vigil-bench-" });
 const nats = await startLocalNatsServer({ port: 0, store_dir: `${tmp}/nats` });
-const vigilPort = await freePort();
-const barePort = await freePort();
+const vigilPort = freePort();
+const barePort = freePort();
 const children: Deno.ChildProcess[] = [];
 try {
   children.push(
@@ -74,7 +74,7 @@ try {
       env: {
         VIGIL_NATS_URL: nats.url,
         VIGIL_OTLP_HTTP_PORT: String(vigilPort),
-        VIGIL_API_PORT: String(await freePort()),
+        VIGIL_API_PORT: String(freePort()),
       },
       stdout: "null",
       stderr: "null",

@@ -4,7 +4,7 @@
  * instead of queueing requests they cannot acknowledge.
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, type JetStreamClient, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 
 export interface Bus extends AsyncDisposable {
   readonly nc: NatsConnection;
@@ -48,8 +48,9 @@ export async function connectBus(url: string, options: ConnectBusOptions = {}): 
   let connected = true;
   (async () => {
     for await (const s of conn.status()) {
-      if (s.type === "disconnect" || s.type === "reconnecting" || s.type === "staleConnection") connected = false;
-      else if (s.type === "reconnect") connected = true;
+      if (s.type === "disconnect" || s.type === "reconnecting" || s.type === "staleConnection") {
+        connected = false;
+      } else if (s.type === "reconnect") connected = true;
     }
   })().catch(() => {});
   let closed = false;

@@ -19,7 +19,8 @@ export interface PublishResult {
   duplicate: boolean;
 }
 
-const FULL_RE = /maximum (bytes|messages|messages per subject) exceeded|insufficient resources|resource limits/i;
+const FULL_RE =
+  /maximum (bytes|messages|messages per subject) exceeded|insufficient resources|resource limits/i;
 
 export async function publishDurable(
   bus: Bus,

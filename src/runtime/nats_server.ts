@@ -38,7 +38,7 @@ export function natsServerBin(): string {
   }
 }
 
-export async function freePort(host = "127.0.0.1"): Promise<number> {
+export function freePort(host = "127.0.0.1"): number {
   const l = Deno.listen({ hostname: host, port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -58,7 +58,7 @@ export async function isListening(host: string, port: number): Promise<boolean> 
 
 export async function startLocalNatsServer(options: LocalNatsServerOptions): Promise<LocalNatsServer> {
   const host = options.host ?? "127.0.0.1";
-  const port = options.port === 0 ? await freePort(host) : options.port ?? 4222;
+  const port = options.port === 0 ? freePort(host) : options.port ?? 4222;
   await Deno.mkdir(options.store_dir, { recursive: true });
   const storeDir = await Deno.realPath(options.store_dir);
   const conf = `${storeDir}/nats.conf`;

@@ -147,7 +147,7 @@ Deno.test({
     await using bus = await connectBus(nats.url);
     const first = spawn();
     // kill once the reducer has seen some of the worker's output, i.e. mid-stream
-    await until(async () => engine.counters().reducer.partials >= 40, "progress");
+    await until(() => Promise.resolve(engine.counters().reducer.partials >= 40), "progress");
     first.kill("SIGKILL");
     await first.status;
     const mid = await consumerLag(bus, "OTLP", "vigil-features");
