@@ -55,6 +55,8 @@ export interface FeatureEngineOptions {
   graph_ttl_ms?: number;
   ack_wait_ms?: number;
   store?: FeatureStoreOptions;
+  /** Create or update the streams from nats/streams.json at start. @default true */
+  ensure_streams?: boolean;
 }
 
 export interface FeatureEngineCounters {
@@ -96,7 +98,8 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
   }
   const window_ms = options.window_ms ?? 10_000;
   const bus: Bus = await connectBus(options.nats_url, { name: "vigil-feature-engine" });
-  await ensureStreams(bus);
+  // the runtime has already declared the streams (with config overrides); standalone use declares them
+  if (options.ensure_streams ?? true) await ensureStreams(bus);
   await ensurePullConsumer(bus, {
     stream: STREAMS.otlp,
     durable: FEATURE_CONSUMER,

@@ -52,6 +52,7 @@ const features: Stage = {
       allowed_lateness_ms: f.allowed_lateness_ms,
       max_operations: f.max_operations,
       idle_flush_ms: f.idle_flush_ms,
+      ensure_streams: false,
     });
     return {
       engine,
