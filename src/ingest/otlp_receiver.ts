@@ -54,6 +54,9 @@ export interface OtlpReceiverStats {
 
 type Encoding = "proto" | "json";
 
+/** A full success is an empty Export*ServiceResponse: zero bytes in protobuf, whatever the signal. */
+const EMPTY_RESPONSE = new Uint8Array(0);
+
 /** A failure answered with a status code and a google.rpc.Status. */
 class HttpFailure extends Error {
   constructor(readonly status: number, readonly rpc_code: number, message: string, readonly retry = false) {
@@ -104,7 +107,7 @@ export class OtlpReceiver {
           `the request body of ${declared} bytes exceeds the limit of ${this.#o.max_body_bytes}`,
         );
       }
-      const body = await readBody(req.body, { max_bytes: this.#o.max_body_bytes, gzip });
+      const body = await readBody(req.body, { max_bytes: this.#o.max_body_bytes, gzip, request: req });
       this.stats.bytes += body.length;
       const { payload, items, rejected, problem } = prepare(signal, encoding, body);
       if (items > 0) await this.#store(signal, tenant, payload);
@@ -114,7 +117,7 @@ export class OtlpReceiver {
         ? { rejected, error_message: `${rejected} ${itemNoun(signal)} rejected: ${problem}` }
         : undefined;
       return encoding === "proto"
-        ? new Response(encodeExportResponse(signal, partial), {
+        ? new Response(partial ? encodeExportResponse(signal, partial) : EMPTY_RESPONSE, {
           headers: { "content-type": "application/x-protobuf" },
         })
         : Response.json(exportResponseJson(signal, partial));
