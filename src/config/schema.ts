@@ -82,10 +82,10 @@ export const ConfigSchema = z.strictObject({
   incidents: z.strictObject({
     enabled: z.boolean().default(true),
     /** A detector from src/detect/registry.ts, and its config. */
-    detector: z.string().min(1).default("robust_score"),
+    detector: z.string().min(1).default("robust_effect"),
     detector_config: z.record(z.string(), z.unknown()).default({}),
     /** A localizer from src/localize/registry.ts, and its config. */
-    localizer: z.string().min(1).default("ensemble"),
+    localizer: z.string().min(1).default("anomaly_descent"),
     localizer_config: z.record(z.string(), z.unknown()).default({}),
     /** Windows of history handed to the localizer. */
     history_windows: z.number().int().min(2).default(90),

@@ -1,7 +1,8 @@
 /**
  * The indicators a service exposes to detectors and localizers, read off one FEATURES record.
  *
- * From spans: `rate` (spans/s), `error_rate`, `latency_p50/p90/p99` (ms). From logs: `log_errors`
+ * From spans: `rate` (spans/s), `errors` (error spans in the window, a count) and `error_rate`,
+ * `latency_p50/p90/p99` (ms). From logs: `log_errors`
  * (ERROR and FATAL records) and `log_count`. From metrics: each metric by its name, combined over the
  * service's instances: gauges by the mean of their last values, sums by the total rate per second,
  * histograms and summaries by the mean observation (sum / count). Gaps are left out, never zero.
@@ -12,6 +13,7 @@ export function featureIndicators(record: FeatureRecord): Map<string, number> {
   const out = new Map<string, number>();
   if (record.count > 0) {
     out.set("rate", record.rate_per_s);
+    out.set("errors", record.error_count);
     out.set("error_rate", record.error_rate);
   }
   if (record.latency_ms) {
@@ -37,5 +39,19 @@ export function featureIndicators(record: FeatureRecord): Map<string, number> {
     acc.set(m.name, a);
   }
   for (const [name, a] of acc) out.set(name, a.kind === "sum" ? a.sum : a.sum / a.n);
+  return out;
+}
+
+/**
+ * Indicators the detectors skip: ratios whose noise depends on a count the detector cannot see (one error in
+ * five spans is an error rate of 0.2). The count beside them (`errors`) is scored instead; localizers still
+ * read the ratios.
+ */
+export const NOT_DETECTED: ReadonlySet<string> = new Set(["error_rate"]);
+
+/** The indicators handed to detectors: {@link featureIndicators} without {@link NOT_DETECTED}. */
+export function detectionIndicators(values: ReadonlyMap<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of values) if (!NOT_DETECTED.has(k)) out.set(k, v);
   return out;
 }

@@ -10,6 +10,7 @@ import type { ThresholdConfig } from "./dynamic_threshold.ts";
 import { BocpdModel } from "./bocpd.ts";
 import { IsolationForestDetector } from "./isolation_forest.ts";
 import { NSigmaModel } from "./nsigma.ts";
+import { RobustEffectModel } from "./robust_effect.ts";
 import { RobustScoreModel } from "./robust_score.ts";
 import { SpectralResidualModel } from "./spectral_residual.ts";
 import { UnivariateDetector } from "./univariate_detector.ts";
@@ -59,6 +60,22 @@ export const DETECTORS: readonly DetectorSpec[] = [
     }),
     create: (c) =>
       new UnivariateDetector("robust_score", () => new RobustScoreModel(c), c.threshold as ThresholdConfig),
+  }),
+  spec({
+    name: "robust_effect",
+    description: "robust score with a minimum effect size: scale >= a share of the median, and >= the " +
+      "Poisson noise of count indicators (sparse counters do not flap)",
+    config: z.strictObject({
+      ...windowed,
+      relative_floor: z.number().min(0).default(0.05).describe("smallest scale as a share of |median|"),
+      threshold: thresholdSchema.default({ type: "static", value: 5 }),
+    }),
+    create: (c) =>
+      new UnivariateDetector(
+        "robust_effect",
+        () => new RobustEffectModel(c),
+        c.threshold as ThresholdConfig,
+      ),
   }),
   spec({
     name: "nsigma",

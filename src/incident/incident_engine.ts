@@ -9,7 +9,7 @@ import type { FeatureRecord } from "../core/feature_record.ts";
 import type { ServiceGraphSnapshot } from "../core/rca.ts";
 import { type AnomalyRecord, anomalyRecord } from "../detect/anomaly_record.ts";
 import type { DetectionResult, Detector } from "../detect/detector.ts";
-import { featureIndicators } from "../detect/feature_indicators.ts";
+import { detectionIndicators, featureIndicators } from "../detect/feature_indicators.ts";
 import { FrameBuffer } from "../detect/frame_buffer.ts";
 import { createDetector } from "../detect/registry.ts";
 import { createLocalizer } from "../localize/registry.ts";
@@ -21,10 +21,10 @@ export interface IncidentEngineOptions {
   window_ms?: number;
   /** Windows of history handed to the localizer. @default 90 */
   history_windows?: number;
-  /** @default "robust_score" */
+  /** @default "robust_effect" */
   detector?: string;
   detector_config?: unknown;
-  /** @default "ensemble" */
+  /** @default "anomaly_descent" */
   localizer?: string;
   localizer_config?: unknown;
   /** @default [] */
@@ -67,9 +67,9 @@ export class IncidentEngine {
     this.#o = {
       window_ms: 10_000,
       history_windows: 90,
-      detector: "robust_score",
+      detector: "robust_effect",
       detector_config: {},
-      localizer: "ensemble",
+      localizer: "anomaly_descent",
       localizer_config: {},
       entry_services: [],
       ...options,
@@ -134,7 +134,10 @@ export class IncidentEngine {
     s.frame.add(rec.service, rec.window_start_ms, values);
     let d: DetectionResult;
     try {
-      d = s.detector.observe(rec.service, { time_ms: rec.window_start_ms, values });
+      d = s.detector.observe(rec.service, {
+        time_ms: rec.window_start_ms,
+        values: detectionIndicators(values),
+      });
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
       this.counters.out_of_order_records++; // a window at or before one already seen (replay overlap)

@@ -32,6 +32,11 @@ export interface IncidentTrackerOptions {
   id_bucket_ms?: number;
   /** User-facing entry services (frontends); their involvement raises severity. @default [] */
   entry_services?: readonly string[];
+  /**
+   * Consecutive anomalous windows a service needs before it opens a new incident (1 opens at once). Joining
+   * an open incident needs no persistence. The onset is the first window of the run. @default 2
+   */
+  open_after_windows?: number;
   /** Root causes kept in the record. @default 5 */
   top_k?: number;
   classify?: (input: LocalizeInput, top: RootCauseCandidate) => Classification;
@@ -57,9 +62,21 @@ export class IncidentTracker {
       id_bucket_ms: 60_000,
       entry_services: [],
       top_k: 5,
+      open_after_windows: 2,
       ...options,
     };
+    const n = this.#o.open_after_windows;
+    if (!(Number.isInteger(n) && n >= 1)) {
+      throw new RangeError(
+        `Cannot create IncidentTracker as open_after_windows must be an integer >= 1: current value is ${n}`,
+      );
+    }
   }
+
+  /** Members of the other incidents and groups while one is (re)localized. */
+  #others = new Set<string>();
+  /** service → [first window of its current anomalous run, windows in the run] */
+  readonly #runs = new Map<string, [number, number]>();
 
   /** Open incidents (copies of their latest records). */
   get open(): IncidentRecord[] {
@@ -78,6 +95,11 @@ export class IncidentTracker {
   ): IncidentRecord[] {
     const graph = context.graph;
     const anomalous = detections.filter((d) => d.anomalous);
+    for (const d of detections) if (!d.anomalous) this.#runs.delete(d.service);
+    for (const d of anomalous) {
+      const r = this.#runs.get(d.service);
+      this.#runs.set(d.service, r ? [r[0], r[1] + 1] : [time_ms, 1]);
+    }
     const strength = new Map(anomalous.map((d) => [d.service, d.severity]));
     const changed = new Set<Open>();
     const unassigned: string[] = [];
@@ -99,7 +121,21 @@ export class IncidentTracker {
       else groups.push([s]);
     }
     for (const g of groups) {
-      const o = this.#create(time_ms, g, Math.max(...g.map((s) => strength.get(s) ?? 0)), context);
+      this.#others = new Set([
+        ...groups.filter((x) => x !== g).flat(),
+        ...this.#open.flatMap((x) => [...x.members]),
+      ]);
+      // persistence: a group opens once one of its services has been anomalous long enough
+      const persistent = g.filter((s) => (this.#runs.get(s)?.[1] ?? 0) >= this.#o.open_after_windows);
+      if (persistent.length === 0) continue;
+      const onset = Math.min(...persistent.map((s) => this.#runs.get(s)![0]));
+      const o = this.#create(
+        time_ms,
+        onset,
+        g,
+        Math.max(...g.map((s) => strength.get(s) ?? 0)),
+        context,
+      );
       const dup = this.#open.find((x) => x.record.id === o.record.id);
       if (dup) {
         for (const m of g) dup.members.add(m);
@@ -130,6 +166,7 @@ export class IncidentTracker {
       }
       if (o.windows > 1 && o.windows <= this.#o.relocalize_windows + 1 && active) changed.add(o);
       if (changed.has(o)) {
+        this.#others = new Set(this.#open.filter((x) => x !== o).flatMap((x) => [...x.members]));
         o.record = this.#build(o, time_ms, context, o.record.revision + (o.windows > 1 ? 1 : 0));
         out.push(o.record);
       }
@@ -139,6 +176,7 @@ export class IncidentTracker {
 
   #create(
     time_ms: number,
+    onset_ms: number,
     members: string[],
     strength: number,
     context: Omit<LocalizeInput, "anomaly_start_ms">,
@@ -150,7 +188,7 @@ export class IncidentTracker {
       windows: 0,
       strength,
     };
-    o.record = this.#build(o, time_ms, context, 1, time_ms);
+    o.record = this.#build(o, time_ms, context, 1, onset_ms);
     return o;
   }
 
@@ -169,10 +207,11 @@ export class IncidentTracker {
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
     }
-    // Prefer candidates among the anomalous members; fall back to the localizer's order.
-    const inGroup = ranked.filter((c) => o.members.has(c.service));
-    const rest = ranked.filter((c) => !o.members.has(c.service));
-    const ordered = [...inGroup, ...rest].slice(0, this.#o.top_k);
+    // The localizer's order: it sees every service, while the members are only those the detector has
+    // flagged so far (a root whose change builds up over two windows may not be among them yet).
+    // Services flagged by another incident or group belong to it, not to this one.
+    const ordered = ranked.filter((c) => o.members.has(c.service) || !this.#others.has(c.service))
+      .slice(0, this.#o.top_k);
     const top = ordered[0] ??
       { service: [...o.members].sort()[0], score: 0, evidence: ["no localizer candidate"] };
     const cls = (this.#o.classify ?? classifyFault)(input, top);

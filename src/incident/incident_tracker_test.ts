@@ -42,11 +42,12 @@ const det = (service: string, t: number, anomalous: boolean): DetectionResult =>
   indicators: [],
 });
 
-function run(pattern: (s: string, t: number) => boolean) {
+function run(pattern: (s: string, t: number) => boolean, open_after_windows = 2) {
   const tracker = new IncidentTracker({
     tenant: "acme",
     localizer: new BaroLocalizer(),
     entry_services: ["frontend"],
+    open_after_windows,
   });
   const records = [];
   for (let t = ONSET; t < N; t++) {
@@ -89,4 +90,18 @@ Deno.test("incidentId() is deterministic, bucketed, and differs across tenants",
   assert.notEqual(a, incidentId("t2", "svc", { onset_ms: 120_500 }));
   assert.notEqual(a, incidentId("t1", "svc", { onset_ms: 180_000 }));
   assert.match(a, /^inc-[0-9a-f]{16}$/);
+});
+
+Deno.test("IncidentTracker.step() opens nothing for a one-window blip and dates a persistent run from its start", () => {
+  const blip = run((s, t) => s === "payment" && t === ONSET + 2);
+  assert.equal(blip.records.length, 0);
+  const eager = run((s, t) => s === "payment" && t === ONSET + 2, 1);
+  assert.equal(eager.records.length > 0, true);
+  const late = run((s, t) => s === "payment" && t >= ONSET + 2 && t < ONSET + 5);
+  assert.equal(late.records[0].onset_ms, (ONSET + 2) * STEP);
+  assert.equal(late.records[0].updated_ms, (ONSET + 3) * STEP);
+  assert.throws(
+    () => new IncidentTracker({ tenant: "a", localizer: new BaroLocalizer(), open_after_windows: 0 }),
+    /current value is 0/,
+  );
 });

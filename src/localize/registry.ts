@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { Localizer } from "../core/rca.ts";
+import { AnomalyDescentLocalizer } from "./anomaly_descent.ts";
 import { BaroLocalizer } from "./baro.ts";
 import { LogShiftLocalizer } from "./log_shift.ts";
 import { MultimodalLocalizer } from "./multimodal/multimodal_localizer.ts";
@@ -31,6 +32,22 @@ const baroConfig = {
 };
 
 export const LOCALIZERS: readonly LocalizerSpec[] = [
+  spec({
+    name: "anomaly_descent",
+    description:
+      "robust rises with effect-size floors, then down the call graph: a service whose anomalous " +
+      "callee explains it is a symptom, an anomalous service with healthy callees a root",
+    config: z.strictObject({
+      relative_floor: z.number().min(0).default(0.05).describe("smallest scale as a share of |median|"),
+      anomalous_z: z.number().positive().default(5).describe("robust score of an anomalous service"),
+      explained_discount: z.number().min(0).max(1).default(0.9).describe(
+        "score a fully explained symptom loses",
+      ),
+      exclude_indicators: z.array(z.string()).default(["error_rate"]),
+      two_sided_indicators: z.array(z.string()).default(["rate"]),
+    }),
+    create: (c) => new AnomalyDescentLocalizer(c),
+  }),
   spec({
     name: "baro",
     description: "robust score (median/IQR of the baseline) of every indicator after the onset (BARO)",

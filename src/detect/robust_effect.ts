@@ -1,0 +1,75 @@
+/**
+ * Robust score with a minimum effect size: |x − median| / scale against a sliding baseline of the previous
+ * points, as BARO's robust score, but with a scale that cannot shrink below what a real change needs:
+ *
+ *   scale = max(IQR, relative_floor · |median|, count floor)
+ *
+ * - `relative_floor`: a gauge that barely moves in normal operation (IQR near 0) must still change by a
+ *   meaningful share of its level to score high (the minimum effect size relative to the baseline).
+ * - count floor: while every value seen is a non-negative integer, the series is a count per window
+ *   (log records, errors), whose Poisson noise has standard deviation √λ. The floor √(median + 1) keeps a
+ *   sparse counter (mostly 0, sometimes 1 or 2) from scoring a single extra event as a huge deviation.
+ *
+ * A count's sustained shift is judged on two windows as well: the score is the larger of the newest
+ * point's and that of the mean of the last two points, whose Poisson noise is √2 smaller (five errors a
+ * window for two windows is stronger evidence than one window of five). Gauges and percentiles are not
+ * averaged: their consecutive windows are correlated, so two windows would not halve their variance.
+ *
+ * No look-ahead: each point is scored against the points before it, then learned.
+ */
+import { SortedWindow, type UnivariateModel } from "./univariate_model.ts";
+
+export interface RobustEffectOptions {
+  /** Baseline length in points. @default 60 */
+  window?: number;
+  /** Points needed before scoring. @default 10 */
+  min_history?: number;
+  /** Smallest scale as a share of |median|. @default 0.05 */
+  relative_floor?: number;
+}
+
+export class RobustEffectModel implements UnivariateModel {
+  readonly #win: SortedWindow;
+  readonly #minHistory: number;
+  readonly #relFloor: number;
+  #integral = true;
+  #prev = NaN;
+
+  constructor(options: RobustEffectOptions = {}) {
+    this.#win = new SortedWindow(options.window ?? 60);
+    this.#minHistory = options.min_history ?? 10;
+    this.#relFloor = options.relative_floor ?? 0.05;
+    if (!(this.#relFloor >= 0)) {
+      throw new RangeError(
+        `Cannot create RobustEffectModel as relative_floor must be >= 0: current value is ${this.#relFloor}`,
+      );
+    }
+  }
+
+  get count(): number {
+    return this.#win.size;
+  }
+
+  /** True while every value learned is a non-negative integer (the series is treated as a count). */
+  get is_count(): boolean {
+    return this.#integral;
+  }
+
+  update(x: number): number {
+    let score = 0;
+    if (this.#win.size >= this.#minHistory) {
+      const med = this.#win.quantile(0.5);
+      const iqr = this.#win.quantile(0.75) - this.#win.quantile(0.25);
+      let scale = Math.max(iqr, this.#relFloor * Math.abs(med), 1e-9);
+      if (this.#integral) scale = Math.max(scale, Math.sqrt(Math.max(0, med) + 1));
+      score = Math.abs(x - med) / scale;
+      if (this.#integral && Number.isFinite(this.#prev)) {
+        score = Math.max(score, Math.abs((x + this.#prev) / 2 - med) / (scale / Math.SQRT2));
+      }
+    }
+    this.#prev = x;
+    if (!(x >= 0 && Number.isInteger(x))) this.#integral = false;
+    this.#win.push(x);
+    return score;
+  }
+}

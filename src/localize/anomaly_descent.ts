@@ -1,0 +1,132 @@
+/**
+ * Root-cause ranking by descending the call graph through anomalous services: a fault shows first and
+ * most clearly in its own service, and its callers merely inherit it (they wait, time out, fail). So a
+ * service whose anomaly is matched by an anomalous callee is a symptom; a service that is anomalous while
+ * every service it calls is healthy explains its callers and is a root.
+ *
+ * 1. Anomaly of each service: the largest robust rise of any of its indicators after the onset, against
+ *    the median of the windows before it, with the scale of src/detect/robust_effect.ts (IQR, but never
+ *    below `relative_floor` of the median, nor below the Poisson noise √(median + 1) of a count), so that
+ *    streaming and ranking agree on what moved. Traffic (`rate`) counts in both directions.
+ * 2. s(S) = ln(1 + anomaly). A service whose callee C (service graph edge S → C) is anomalous too keeps
+ *    s(S)·(1 − `explained_discount`·min(1, s(C)/s(S))): fully discounted when its callee moved at least as
+ *    much, barely when the callee moved a little.
+ *
+ * A virtual peer of the graph (an uninstrumented database `mysql/carts-db`, `db.system/db.namespace`)
+ * stands for the service that carries its last segment's name, when there is one (the database's own pod
+ * metrics). Without a graph it is BARO with effect-size floors. Pure and deterministic.
+ */
+import type { LocalizeInput, Localizer, RootCauseCandidate } from "../core/rca.ts";
+import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
+import { fmt } from "./baro.ts";
+import { onsetIndex, sortCandidates } from "./onset.ts";
+
+export interface AnomalyDescentOptions {
+  /** Smallest scale as a share of |median|. @default 0.05 */
+  relative_floor?: number;
+  /** Robust score at which a service counts as anomalous. @default 5 */
+  anomalous_z?: number;
+  /** Share of the score a fully explained symptom loses. @default 0.9 */
+  explained_discount?: number;
+  /** Indicators ignored (ratios whose count is scored instead). @default ["error_rate"] */
+  exclude_indicators?: readonly string[];
+  /** Indicators scored in both directions (a fall counts too). @default ["rate"] */
+  two_sided_indicators?: readonly string[];
+}
+
+interface Moved {
+  z: number;
+  indicator: string;
+  median: number;
+  peak: number;
+}
+
+/** The largest robust change of every service's indicators after the onset. */
+export function serviceAnomalies(
+  input: LocalizeInput,
+  options: AnomalyDescentOptions = {},
+): Map<string, Moved> {
+  const frame = input.frame;
+  const t0 = onsetIndex(frame, input.anomaly_start_ms);
+  const rel = options.relative_floor ?? 0.05;
+  const exclude = new Set(options.exclude_indicators ?? ["error_rate"]);
+  const twoSided = new Set(options.two_sided_indicators ?? ["rate"]);
+  const out = new Map<string, Moved>();
+  for (const [service, indicators] of frame.series) {
+    let best: Moved = { z: 0, indicator: "", median: NaN, peak: NaN };
+    for (const [indicator, col] of indicators) {
+      if (exclude.has(indicator)) continue;
+      const base = sortedFinite(col, 0, t0);
+      if (base.length === 0) continue;
+      const med = quantileSorted(base, 0.5);
+      const iqr = quantileSorted(base, 0.75) - quantileSorted(base, 0.25);
+      let integral = true;
+      for (const v of base) if (!(v >= 0 && Number.isInteger(v))) integral = false;
+      let scale = Math.max(iqr, rel * Math.abs(med), 1e-9);
+      if (integral) scale = Math.max(scale, Math.sqrt(Math.max(0, med) + 1));
+      const both = twoSided.has(indicator);
+      for (let i = t0; i < col.length; i++) {
+        const v = col[i];
+        if (!Number.isFinite(v)) continue;
+        const d = (v - med) / scale;
+        const z = both ? Math.abs(d) : d;
+        if (z > best.z || (z === best.z && indicator < best.indicator)) {
+          best = { z, indicator, median: med, peak: v };
+        }
+      }
+    }
+    if (best.indicator !== "") out.set(service, best);
+  }
+  return out;
+}
+
+export class AnomalyDescentLocalizer implements Localizer {
+  readonly name = "anomaly_descent";
+  constructor(private readonly options: AnomalyDescentOptions = {}) {}
+
+  localize(input: LocalizeInput): RootCauseCandidate[] {
+    const moved = serviceAnomalies(input, this.options);
+    const threshold = this.options.anomalous_z ?? 5;
+    const discount = this.options.explained_discount ?? 0.9;
+    const callees = new Map<string, Set<string>>();
+    for (const e of input.graph?.edges ?? []) {
+      const callee = serviceOfPeer(e.callee, moved);
+      if (e.caller === callee) continue;
+      let s = callees.get(e.caller);
+      if (!s) callees.set(e.caller, s = new Set());
+      s.add(callee);
+    }
+    const s = (svc: string) => Math.log1p(Math.max(0, moved.get(svc)?.z ?? 0));
+    const out: RootCauseCandidate[] = [];
+    for (const [service, m] of moved) {
+      const own = s(service);
+      let explainedBy = "";
+      let share = 0;
+      if (m.z >= threshold) {
+        for (const c of callees.get(service) ?? []) {
+          if ((moved.get(c)?.z ?? 0) < threshold) continue;
+          const r = Math.min(1, s(c) / own);
+          if (r > share || (r === share && c < explainedBy)) {
+            share = r;
+            explainedBy = c;
+          }
+        }
+      }
+      const evidence = [
+        `${m.indicator} moved to ${fmt(m.peak)} from a median of ${fmt(m.median)} (${fmt(m.z)} robust units)`,
+      ];
+      if (explainedBy) {
+        evidence.push(`its callee ${explainedBy} is anomalous too (explains ${fmt(100 * share)} %)`);
+      }
+      out.push({ service, indicator: m.indicator, score: own * (1 - discount * share), evidence });
+    }
+    return sortCandidates(out);
+  }
+}
+
+/** A graph node id as a service of the frame: itself, or a virtual peer's last path segment. */
+export function serviceOfPeer(id: string, services: ReadonlyMap<string, unknown>): string {
+  if (services.has(id)) return id;
+  const last = id.slice(id.lastIndexOf("/") + 1);
+  return last !== id && services.has(last) ? last : id;
+}
