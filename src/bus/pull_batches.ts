@@ -8,6 +8,8 @@
  */
 import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
 import type { Bus } from "./connection.ts";
+import { publishDurable } from "./publish.ts";
+import { subjects } from "./subjects.ts";
 
 export interface PullConsumerSpec {
   stream: string;
@@ -63,9 +65,15 @@ export interface BusMessage {
   nak(delay_ms?: number): void;
   /** Never redeliver (malformed input). */
   term(reason?: string): void;
+  /**
+   * Copies the message to the dead-letter stream (`vigil.dlq.<stream>`, headers Vigil-Reason,
+   * Vigil-Subject, Vigil-Stream-Seq; deduplicated by stream and sequence), then terminates it, so
+   * nothing is lost. Rejects, leaving the message unacked, when the copy could not be stored.
+   */
+  deadLetter(reason: string): Promise<void>;
 }
 
-function wrap(m: JsMsg): BusMessage {
+function wrap(bus: Bus, stream: string, m: JsMsg): BusMessage {
   return {
     subject: m.subject,
     data: m.data,
@@ -74,6 +82,17 @@ function wrap(m: JsMsg): BusMessage {
     ack: () => m.ack(),
     nak: (d) => m.nak(d),
     term: (r) => m.term(r),
+    async deadLetter(reason) {
+      await publishDurable(bus, subjects.deadLetter(stream), m.data, {
+        msg_id: `dlq/${stream}/${m.info.streamSequence}`,
+        headers: {
+          "Vigil-Reason": reason.slice(0, 512),
+          "Vigil-Subject": m.subject,
+          "Vigil-Stream-Seq": String(m.info.streamSequence),
+        },
+      });
+      m.term(reason.slice(0, 200));
+    },
   };
 }
 
@@ -125,7 +144,7 @@ export async function pullBatches(
         iter.stop();
       });
       for await (const m of iter) {
-        queue.push(wrap(m));
+        queue.push(wrap(bus, options.stream, m));
         (wake as (() => void) | null)?.();
       }
       ended = true;

@@ -147,7 +147,8 @@ export async function runFeatureWorker(bus: Bus, options: FeatureWorkerOptions):
       } catch (e) {
         if (!(e instanceof OtlpScanError)) throw e;
         counters.malformed++;
-        m.term(e.message);
+        // kept in the DLQ stream; if that copy fails the message stays unacked and comes back
+        pubs.push(m.deadLetter(`malformed OTLP: ${e.message}`));
       }
     }
     try {
