@@ -3,7 +3,9 @@
  *   [--path P] [--cases N] [--seed S] [--method NAME] [--late-s 60]`
  *
  * Offline mode calls the localizer (or, for NAB, a streaming scorer) directly on each case; stream mode
- * replays the dataset as OTLP through the running pipeline and collects its incidents (see stream_eval.ts).
+ * replays the dataset as OTLP through the running pipeline and collects its incidents (see stream_eval.ts),
+ * except for `sim:<topology>[,<topology>...]|sim:all` without --nats/--endpoint, which runs the simulator
+ * through the pipeline's own stages in process (see sim_stream.ts; --cases per topology, default 34).
  * Without --json it prints our figures beside the peers' published ones, with a progress bar on stderr.
  */
 import { existsSync } from "node:fs";
@@ -16,10 +18,13 @@ import { loadRcdSockshop } from "../replay/rcd_sockshop.ts";
 import { type EvalSummary, evaluateNabOffline, evaluateRcaOffline } from "./harness.ts";
 import { resolveRcaMethod, resolveScorer } from "./methods.ts";
 import { nabPeers, nezhaPeers, type PeerTable, rcdSockshopPeers } from "./peers.ts";
+import type { StreamExtras } from "./stream_eval.ts";
 
 const USAGE =
   `usage: deno task eval --dataset <rcd-sockshop|nezha|nab|sim:<topology>|path> [--mode offline|stream]
-       [--json] [--path P] [--cases N] [--seed S] [--method NAME] [--late-s 60] [--per-case]`;
+       [--json] [--path P] [--cases N] [--seed S] [--method NAME] [--late-s 60] [--per-case]
+  stream mode: [--embedded | --endpoint http://host:4318 --nats nats://host:4222 | --nats URL]
+       [--config vigil.yaml] [--window-ms MS] [--speed X|max] [--drain-s S] [--verbose]`;
 
 export interface EvalArgs {
   dataset: string;
@@ -33,7 +38,15 @@ export interface EvalArgs {
   per_case: boolean;
   endpoint?: string;
   nats?: string;
+  /** Stream mode: start a Vigil in-process (the default without --endpoint/--nats). */
+  embedded: boolean;
+  /** Stream mode: config file of the embedded Vigil. */
+  config?: string;
+  window_ms?: number;
+  /** Replay acceleration; Infinity = as fast as the receiver acknowledges. */
   speed: number;
+  drain_s?: number;
+  verbose: boolean;
 }
 
 /** Parses and validates the command line; every problem is reported together. */
@@ -52,7 +65,12 @@ export function parseEvalArgs(args: string[]): EvalArgs {
       "per-case": { type: "boolean", default: false },
       endpoint: { type: "string" },
       nats: { type: "string" },
-      speed: { type: "string", default: "60" },
+      embedded: { type: "boolean", default: false },
+      config: { type: "string" },
+      "window-ms": { type: "string" },
+      speed: { type: "string", default: "max" },
+      "drain-s": { type: "string" },
+      verbose: { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -69,9 +87,28 @@ export function parseEvalArgs(args: string[]): EvalArgs {
   if (!(Number.isFinite(late) && late >= 0)) {
     errors.push(`--late-s must be >= 0: current value is ${values["late-s"]}`);
   }
-  const speed = Number(values.speed);
-  if (!(Number.isFinite(speed) && speed > 0)) {
-    errors.push(`--speed must be > 0: current value is ${values.speed}`);
+  const speed = values.speed === "max" ? Infinity : Number(values.speed);
+  if (!(speed > 0)) errors.push(`--speed must be > 0 or max: current value is ${values.speed}`);
+  const windowMs = values["window-ms"] === undefined ? undefined : Number(values["window-ms"]);
+  if (windowMs !== undefined && !(Number.isInteger(windowMs) && windowMs >= 1000)) {
+    errors.push(`--window-ms must be an integer >= 1000: current value is ${values["window-ms"]}`);
+  }
+  const drain = values["drain-s"] === undefined ? undefined : Number(values["drain-s"]);
+  if (drain !== undefined && !(Number.isFinite(drain) && drain >= 0)) {
+    errors.push(`--drain-s must be >= 0: current value is ${values["drain-s"]}`);
+  }
+  const remote = values.endpoint !== undefined || values.nats !== undefined;
+  if (values.embedded && remote) {
+    errors.push("--embedded contradicts --endpoint/--nats: give one or the other");
+  }
+  if (values.endpoint !== undefined && values.nats === undefined) {
+    errors.push(`--endpoint needs --nats to read incidents from: current --endpoint is ${values.endpoint}`);
+  }
+  if (values.mode !== "stream") {
+    for (const f of ["endpoint", "nats", "config", "window-ms", "drain-s"] as const) {
+      if (values[f] !== undefined) errors.push(`--${f} applies to --mode stream only`);
+    }
+    if (values.embedded) errors.push("--embedded applies to --mode stream only");
   }
   if (errors.length > 0) throw new RangeError(errors.join("\n"));
   return {
@@ -86,7 +123,12 @@ export function parseEvalArgs(args: string[]): EvalArgs {
     per_case: values["per-case"]!,
     endpoint: values.endpoint,
     nats: values.nats,
+    embedded: values.embedded! || !remote,
+    config: values.config,
+    window_ms: windowMs,
     speed,
+    drain_s: drain,
+    verbose: values.verbose!,
   };
 }
 
@@ -226,6 +268,97 @@ export async function renderReport(s: EvalSummary): Promise<string> {
   ].join("\n");
 }
 
+/** Stream mode: an embedded or running Vigil, Ctrl-C tears the embedded one down before exiting. */
+async function runStream(
+  dataset: Dataset,
+  args: EvalArgs,
+  progress: ReturnType<typeof progressBar>,
+): Promise<EvalSummary & StreamExtras> {
+  const { evaluateStream } = await import("./stream_eval.ts");
+  const { loadConfig } = await import("../config/load.ts");
+  const config = args.config ? await loadConfig(args.config) : undefined;
+  const abort = new AbortController();
+  const onSignal = () => abort.abort(new Error("interrupted"));
+  for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, onSignal);
+  const say = (line: string) => {
+    if (!args.json || args.verbose) console.error(line);
+  };
+  try {
+    return await evaluateStream(dataset, {
+      ...(args.embedded ? { embedded: true } : { endpoint: args.endpoint, nats_url: args.nats }),
+      config: config as Record<string, unknown> | undefined,
+      window_ms: args.window_ms,
+      speed: args.speed,
+      max_cases: args.cases,
+      drain_ms: args.drain_s === undefined ? undefined : args.drain_s * 1000,
+      on_progress: progress,
+      on_status: say,
+      vigil_log: args.verbose ? (l) => console.error(l) : undefined,
+      signal: abort.signal,
+    });
+  } finally {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(sig, onSignal);
+  }
+}
+
+/** The stream-mode report: streaming figures, then the peers' published (offline) ones for reference. */
+async function renderStreamReport(s: EvalSummary & StreamExtras): Promise<string> {
+  const base = [s.ac_at_1, s.ac_at_3, s.ac_at_5, s.avg_at_5, s.indicator_ac_at_1, s.fault_type_accuracy];
+  const cols = ["AC@1", "AC@3", "AC@5", "Avg@5", "ind AC@1", "type acc"];
+  const peers = s.dataset === "rcd-sockshop"
+    ? await rcdSockshopPeers({ late_s: 0 })
+    : s.dataset.startsWith("nezha")
+    ? nezhaPeers()
+    : null;
+  if (s.dataset === "rcd-sockshop") {
+    cols.push("Avg@5 cpu", "Avg@5 mem");
+    base.push(s.by_fault_type.cpu?.avg_at_5 ?? null, s.by_fault_type.memory?.avg_at_5 ?? null);
+  }
+  const rows: [string, (number | null)[]][] = [["Vigil pipeline (streaming)", base]];
+  for (const r of peers?.rows ?? []) {
+    rows.push([
+      `${r.method} (offline)`,
+      cols.map((c) => r.values[c] ?? null),
+    ]);
+  }
+  const byType = Object.entries(s.by_fault_type).map(([k, f]) =>
+    `  ${k.padEnd(15)} ${String(f.cases).padStart(3)} cases  AC@1 ${fx(f.ac_at_1)}  AC@3 ${
+      fx(f.ac_at_3)
+    }  Avg@5 ${fx(f.avg_at_5)}  ind AC@1 ${fx(f.indicator_ac_at_1)}  type acc ${fx(f.fault_type_accuracy)}`
+  );
+  const rep = s.replay;
+  return [
+    renderTable(
+      `${s.dataset}: ${s.cases} cases, streaming (onset detected by Vigil, no label given), window ${
+        s.window_ms / 1000
+      } s` + (peers ? ` — peers (offline, onset given): ${peers.source}` : ""),
+      cols,
+      rows,
+      3,
+    ),
+    "",
+    `detected ${s.detected}/${s.cases}; detection delay (windows) median ${
+      fx(s.detection_delay_windows_median, 1)
+    }, p90 ${fx(s.detection_delay_windows_p90, 1)}`,
+    `incidents ${s.incidents}: ${s.duplicate_incidents} duplicates of a detected fault, ${s.false_incidents} false ` +
+    `in ${s.warmup_service_days.toFixed(2)} warm-up service-days (${
+      fx(s.false_incidents_per_service_day, 2)
+    } per service-day), ` +
+    `${s.unmatched_after_fault} after a fault's end`,
+    "by fault type:",
+    ...byType,
+    "",
+    `replay: ${Object.entries(rep.requests).map(([k, v]) => `${v} ${k}`).join(", ")} requests, ${
+      (rep.bytes / 1e6).toFixed(1)
+    } MB, ${(rep.event_span_ms / 3_600_000).toFixed(1)} h of event time in ${
+      (rep.wall_ms / 1000).toFixed(1)
+    } s (speed ${s.speed ?? "max"}); target ${s.target}, tenant ${s.tenant}; total ${
+      (s.elapsed_ms / 1000).toFixed(1)
+    } s`,
+    "Rates are fractions; a missed case counts as wrong at every k.",
+  ].join("\n");
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: EvalArgs;
   try {
@@ -234,20 +367,38 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
+  if (args.mode === "stream" && args.dataset.startsWith("sim:") && !args.nats && !args.endpoint) {
+    // the simulator runs in process through the pipeline's own pure stages (sim_stream.ts); no server
+    const { evaluateSimStream, renderSimStreamTable, SIM_TOPOLOGIES } = await import("./sim_stream.ts");
+    const name = args.dataset.slice(4);
+    let results;
+    try {
+      results = (name === "all" ? SIM_TOPOLOGIES : name.split(",")).map((t) =>
+        evaluateSimStream(t, { cases: args.cases, seed: args.seed })
+      );
+    } catch (e) {
+      console.error(e instanceof Error ? e.message : e);
+      return 1;
+    }
+    if (args.json) {
+      console.log(JSON.stringify(args.per_case ? results : results.map(({ per_case: _, ...r }) => r)));
+    } else {
+      console.log(renderSimStreamTable(results));
+      if (args.per_case) {
+        for (const r of results) for (const c of r.per_case) console.log(JSON.stringify(c));
+      }
+    }
+    return 0;
+  }
   try {
     const dataset = await openDataset(args);
     const progress = progressBar(args.json);
     let summary: EvalSummary;
     let perCase: unknown[] | undefined;
     if (args.mode === "stream") {
-      const { evaluateStream } = await import("./stream_eval.ts");
-      summary = await evaluateStream(dataset, {
-        endpoint: args.endpoint,
-        nats_url: args.nats,
-        speed: args.speed,
-        max_cases: args.cases,
-        on_progress: progress,
-      });
+      const r = await runStream(dataset, args, progress);
+      summary = r;
+      perCase = r.per_case as unknown[];
     } else if (dataset.kind === "series") {
       summary = await evaluateNabOffline(dataset, await resolveScorer(args.method), {
         max_cases: args.cases,
@@ -270,9 +421,14 @@ export async function main(argv: string[]): Promise<number> {
       }));
     }
     if (args.json) {
-      console.log(JSON.stringify(args.per_case && perCase ? { ...summary, per_case: perCase } : summary));
+      const { per_case: _, ...rest } = summary as EvalSummary & { per_case?: unknown };
+      console.log(JSON.stringify(args.per_case && perCase ? { ...rest, per_case: perCase } : rest));
     } else {
-      console.log(await renderReport(summary));
+      console.log(
+        summary.mode === "stream"
+          ? await renderStreamReport(summary as EvalSummary & StreamExtras)
+          : await renderReport(summary),
+      );
       if (args.per_case && perCase) { for (const c of perCase) console.log(JSON.stringify(c)); }
     }
     return 0;

@@ -129,16 +129,21 @@ export interface OtlpSink {
   send(signal: OtlpSignal, body: Uint8Array<ArrayBuffer>): Promise<void>;
 }
 
+export interface HttpSinkOptions {
+  /** Sent as the tenant header; omitted, the receiver's default tenant. */
+  tenant?: string;
+  /** @default "x-vigil-tenant" */
+  tenant_header?: string;
+}
+
 /** POSTs protobuf to `{endpoint}/v1/{signal}`; a non-2xx answer is an Error naming the status. */
-export function httpSink(endpoint = "http://127.0.0.1:4318"): OtlpSink {
+export function httpSink(endpoint = "http://127.0.0.1:4318", options: HttpSinkOptions = {}): OtlpSink {
   const base = endpoint.replace(/\/+$/, "");
+  const headers: Record<string, string> = { "content-type": "application/x-protobuf" };
+  if (options.tenant) headers[options.tenant_header ?? "x-vigil-tenant"] = options.tenant;
   return {
     async send(signal, body) {
-      const res = await fetch(`${base}/v1/${signal}`, {
-        method: "POST",
-        headers: { "content-type": "application/x-protobuf" },
-        body,
-      });
+      const res = await fetch(`${base}/v1/${signal}`, { method: "POST", headers, body });
       await res.body?.cancel();
       if (!res.ok) throw new Error(`OTLP receiver answered ${res.status} for /v1/${signal}`);
     },
@@ -173,6 +178,8 @@ export interface ReplayStats {
   readonly bytes: number;
   /** Labels with times on the replay timeline. */
   readonly labels: LabelledCase[];
+  /** Per case (parallel to `labels`): its data's extent on the replay timeline, [start_ms, end_ms). */
+  readonly extents: { start_ms: number; end_ms: number }[];
 }
 
 /** Replays cases in order to a sink; returns what was sent and the shifted labels. */
@@ -187,6 +194,7 @@ export async function replayCases(
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const requests: Record<OtlpSignal, number> = { traces: 0, metrics: 0, logs: 0 };
   const labels: LabelledCase[] = [];
+  const extents: { start_ms: number; end_ms: number }[] = [];
   let bytes = 0;
   let cursor: number | undefined = options.start_ms;
   let lastEvent: number | undefined;
@@ -214,7 +222,8 @@ export async function replayCases(
       bytes += body.byteLength;
     }
     labels.push(label);
+    extents.push({ start_ms: t0 + shift, end_ms: tEnd + shift });
     options.on_case?.(label, labels.length - 1);
   }
-  return { cases: labels.length, requests, bytes, labels };
+  return { cases: labels.length, requests, bytes, labels, extents };
 }
