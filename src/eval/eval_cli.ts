@@ -24,7 +24,7 @@ const USAGE =
   `usage: deno task eval --dataset <rcd-sockshop|nezha|nab|sim:<topology>|path> [--mode offline|stream]
        [--json] [--path P] [--cases N] [--seed S] [--method NAME] [--late-s 60] [--per-case]
   stream mode: [--embedded | --endpoint http://host:4318 --nats nats://host:4222 | --nats URL]
-       [--config vigil.yaml] [--window-ms MS] [--speed X|max] [--drain-s S] [--verbose]`;
+       [--config vigil.yaml] [--window-ms MS] [--speed X|max] [--drain-s S] [--incidents-out F.jsonl] [--verbose]`;
 
 export interface EvalArgs {
   dataset: string;
@@ -46,6 +46,8 @@ export interface EvalArgs {
   /** Replay acceleration; Infinity = as fast as the receiver acknowledges. */
   speed: number;
   drain_s?: number;
+  /** Stream mode: write every incident record collected to this JSON Lines file. */
+  incidents_out?: string;
   verbose: boolean;
 }
 
@@ -70,6 +72,7 @@ export function parseEvalArgs(args: string[]): EvalArgs {
       "window-ms": { type: "string" },
       speed: { type: "string", default: "max" },
       "drain-s": { type: "string" },
+      "incidents-out": { type: "string" },
       verbose: { type: "boolean", default: false },
     },
     strict: true,
@@ -105,7 +108,7 @@ export function parseEvalArgs(args: string[]): EvalArgs {
     errors.push(`--endpoint needs --nats to read incidents from: current --endpoint is ${values.endpoint}`);
   }
   if (values.mode !== "stream") {
-    for (const f of ["endpoint", "nats", "config", "window-ms", "drain-s"] as const) {
+    for (const f of ["endpoint", "nats", "config", "window-ms", "drain-s", "incidents-out"] as const) {
       if (values[f] !== undefined) errors.push(`--${f} applies to --mode stream only`);
     }
     if (values.embedded) errors.push("--embedded applies to --mode stream only");
@@ -128,6 +131,7 @@ export function parseEvalArgs(args: string[]): EvalArgs {
     window_ms: windowMs,
     speed,
     drain_s: drain,
+    incidents_out: values["incidents-out"],
     verbose: values.verbose!,
   };
 }
@@ -283,6 +287,10 @@ async function runStream(
   const say = (line: string) => {
     if (!args.json || args.verbose) console.error(line);
   };
+  const out = args.incidents_out
+    ? await Deno.open(args.incidents_out, { write: true, create: true, truncate: true })
+    : null;
+  const enc = new TextEncoder();
   try {
     return await evaluateStream(dataset, {
       ...(args.embedded ? { embedded: true } : { endpoint: args.endpoint, nats_url: args.nats }),
@@ -293,10 +301,12 @@ async function runStream(
       drain_ms: args.drain_s === undefined ? undefined : args.drain_s * 1000,
       on_progress: progress,
       on_status: say,
+      on_incident: out ? (r) => void out.writeSync(enc.encode(JSON.stringify(r) + "\n")) : undefined,
       vigil_log: args.verbose ? (l) => console.error(l) : undefined,
       signal: abort.signal,
     });
   } finally {
+    out?.close();
     for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(sig, onSignal);
   }
 }

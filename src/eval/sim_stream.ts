@@ -24,7 +24,7 @@ import { snapshotOf } from "../graph/service_graph.ts";
 import { IncidentEngine, type IncidentEngineOptions } from "../incident/incident_engine.ts";
 import type { IncidentRecord } from "../incident/incident_record.ts";
 import { builtinTopology, createSimulation, encodeSimOtlp, planEndMs, planFaultCases } from "../sim/mod.ts";
-import type { BuiltinTopologyName } from "../sim/mod.ts";
+import type { BuiltinTopologyName, FaultKind } from "../sim/mod.ts";
 import type { PlannedCase } from "../sim/fault_plan.ts";
 import { figures, type RcaFigures } from "./harness.ts";
 import { detectionDelay, serviceRank } from "./metrics.ts";
@@ -49,6 +49,8 @@ export interface SimStreamOptions {
   engine?: IncidentEngineOptions;
   /** Epoch ms of the simulation start. @default 2026-01-01T00:00:00Z */
   start_ms?: number;
+  /** Fault kinds to draw from. @default every kind */
+  kinds?: readonly FaultKind[];
 }
 
 export interface SimStreamCase {
@@ -84,6 +86,9 @@ export interface SimStreamResult extends RcaFigures {
 
 const TENANT = "default";
 
+/** The built-in topologies `sim:all` runs. */
+export const SIM_TOPOLOGIES: readonly string[] = ["online-boutique", "sock-shop", "train-ticket"];
+
 /** Runs one topology through the in-process pipeline and scores it. Deterministic for the same options. */
 export function evaluateSimStream(topologyName: string, options: SimStreamOptions = {}): SimStreamResult {
   const started = performance.now();
@@ -96,7 +101,14 @@ export function evaluateSimStream(topologyName: string, options: SimStreamOption
     fault_duration_ms: options.fault_duration_ms ?? 180_000,
     gap_ms: options.gap_ms ?? 420_000,
   };
-  const cases = planFaultCases({ topology, cases: options.cases ?? 34, seed, start_ms, ...plan });
+  const cases = planFaultCases({
+    topology,
+    cases: options.cases ?? 34,
+    seed,
+    start_ms,
+    kinds: options.kinds,
+    ...plan,
+  });
   const end_ms = planEndMs(cases, { start_ms, ...plan });
   const { incidents, records } = runPipeline(
     createSimulation({ topology, seed, start_ms, faults: cases.map((c) => c.fault), encoder: encodeSimOtlp })

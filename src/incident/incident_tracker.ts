@@ -73,7 +73,7 @@ export class IncidentTracker {
     }
   }
 
-  /** Members of the other incidents and groups while one is (re)localized. */
+  /** Members of the other groups opened in the same window, while one is localized. */
   #others = new Set<string>();
   /** service → [first window of its current anomalous run, windows in the run] */
   readonly #runs = new Map<string, [number, number]>();
@@ -121,10 +121,7 @@ export class IncidentTracker {
       else groups.push([s]);
     }
     for (const g of groups) {
-      this.#others = new Set([
-        ...groups.filter((x) => x !== g).flat(),
-        ...this.#open.flatMap((x) => [...x.members]),
-      ]);
+      this.#others = new Set(groups.filter((x) => x !== g).flat());
       // persistence: a group opens once one of its services has been anomalous long enough
       const persistent = g.filter((s) => (this.#runs.get(s)?.[1] ?? 0) >= this.#o.open_after_windows);
       if (persistent.length === 0) continue;
@@ -166,7 +163,7 @@ export class IncidentTracker {
       }
       if (o.windows > 1 && o.windows <= this.#o.relocalize_windows + 1 && active) changed.add(o);
       if (changed.has(o)) {
-        this.#others = new Set(this.#open.filter((x) => x !== o).flatMap((x) => [...x.members]));
+        this.#others = new Set();
         o.record = this.#build(o, time_ms, context, o.record.revision + (o.windows > 1 ? 1 : 0));
         out.push(o.record);
       }
@@ -209,7 +206,7 @@ export class IncidentTracker {
     }
     // The localizer's order: it sees every service, while the members are only those the detector has
     // flagged so far (a root whose change builds up over two windows may not be among them yet).
-    // Services flagged by another incident or group belong to it, not to this one.
+    // Services of another group opened in the same window belong to it, not to this one.
     const ordered = ranked.filter((c) => o.members.has(c.service) || !this.#others.has(c.service))
       .slice(0, this.#o.top_k);
     const top = ordered[0] ??

@@ -7,7 +7,8 @@
  * 1. Anomaly of each service: the largest robust rise of any of its indicators after the onset, against
  *    the median of the windows before it, with the scale of src/detect/robust_effect.ts (IQR, but never
  *    below `relative_floor` of the median, nor below the Poisson noise √(median + 1) of a count), so that
- *    streaming and ranking agree on what moved. Traffic (`rate`) counts in both directions.
+ *    streaming and ranking agree on what moved. Traffic (`rate`) counts in both directions, and a
+ *    service that reported just before the onset and not since scores 4 × `anomalous_z` (it stopped).
  * 2. s(S) = ln(1 + anomaly). A service whose callee C (service graph edge S → C) is anomalous too keeps
  *    s(S)·(1 − `explained_discount`·min(1, s(C)/s(S))): fully discounted when its callee moved at least as
  *    much, barely when the callee moved a little.
@@ -75,6 +76,16 @@ export function serviceAnomalies(
         }
       }
     }
+    // A service that reported just before the onset and has not reported since stopped: the strongest
+    // evidence there is (a crashed pod sends nothing, its callers only see refused connections).
+    let before = false, after = false;
+    for (const col of indicators.values()) {
+      for (let i = Math.max(0, t0 - 3); i < t0; i++) if (Number.isFinite(col[i])) before = true;
+      for (let i = t0; i < col.length; i++) if (Number.isFinite(col[i])) after = true;
+    }
+    if (before && !after && t0 < frame.times_ms.length) {
+      best = { z: 4 * (options.anomalous_z ?? 5), indicator: "rate", median: NaN, peak: NaN };
+    }
     if (best.indicator !== "") out.set(service, best);
   }
   return out;
@@ -113,7 +124,11 @@ export class AnomalyDescentLocalizer implements Localizer {
         }
       }
       const evidence = [
-        `${m.indicator} moved to ${fmt(m.peak)} from a median of ${fmt(m.median)} (${fmt(m.z)} robust units)`,
+        Number.isNaN(m.median)
+          ? `stopped reporting at the onset`
+          : `${m.indicator} moved to ${fmt(m.peak)} from a median of ${fmt(m.median)} (${
+            fmt(m.z)
+          } robust units)`,
       ];
       if (explainedBy) {
         evidence.push(`its callee ${explainedBy} is anomalous too (explains ${fmt(100 * share)} %)`);

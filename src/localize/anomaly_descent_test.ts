@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import type { LocalizeInput, ServiceGraphSnapshot } from "../core/rca.ts";
+import { AnomalyDescentLocalizer, serviceOfPeer } from "./anomaly_descent.ts";
+
+const N = 40, ONSET = 30, STEP = 10_000;
+const col = (f: (t: number) => number) => Float64Array.from({ length: N }, (_, t) => f(t));
+const noise = (t: number) => (t * 7) % 5;
+
+function input(graph?: ServiceGraphSnapshot, dbGone = false): LocalizeInput {
+  return {
+    anomaly_start_ms: ONSET * STEP,
+    graph,
+    frame: {
+      times_ms: Array.from({ length: N }, (_, t) => t * STEP),
+      step_ms: STEP,
+      series: new Map([
+        // the caller's errors rise far more than its callee's (amplified by retries)
+        ["web", new Map([["errors", col((t) => (t >= ONSET ? 40 : noise(t) % 2))]])],
+        ["api", new Map([["errors", col((t) => (t >= ONSET ? 12 : noise(t) % 2))]])],
+        ["db", new Map([["cpu", col((t) => (dbGone && t >= ONSET ? NaN : 100 + noise(t)))]])],
+      ]),
+    },
+  };
+}
+
+const graph: ServiceGraphSnapshot = {
+  nodes: [{ id: "web", kind: "service" }, { id: "api", kind: "service" }, {
+    id: "mysql/db",
+    kind: "virtual",
+  }],
+  edges: [{ caller: "web", callee: "api", calls: 10, errors: 0 }, {
+    caller: "api",
+    callee: "mysql/db",
+    calls: 10,
+    errors: 0,
+  }],
+};
+
+Deno.test("AnomalyDescentLocalizer.localize() ranks the anomalous callee above the caller it explains", () => {
+  const plain = new AnomalyDescentLocalizer().localize(input());
+  assert.equal(plain[0].service, "web", "without a graph the largest change wins");
+  const ranked = new AnomalyDescentLocalizer().localize(input(graph));
+  assert.equal(ranked[0].service, "api");
+  assert.equal(ranked[0].indicator, "errors");
+  assert.match(ranked[1].evidence.join(" "), /callee api/);
+});
+
+Deno.test("AnomalyDescentLocalizer.localize() names a service that stopped reporting, through a virtual peer", () => {
+  const ranked = new AnomalyDescentLocalizer().localize(input(graph, true));
+  assert.equal(ranked[0].service, "db");
+  assert.match(ranked[0].evidence[0], /stopped reporting/);
+  assert.equal(serviceOfPeer("mysql/db", new Map([["db", 1]])), "db");
+  assert.equal(serviceOfPeer("redis", new Map([["db", 1]])), "redis");
+});
