@@ -36,6 +36,8 @@ export interface DDSketchOptions {
 
 const GAMMA_1PCT = 1.01 / 0.99;
 const INV_LOG_GAMMA_1PCT = 1 / Math.log(GAMMA_1PCT);
+/** The dense store of every sketch still in sparse mode (never written: length 0). */
+const NO_BINS = new Uint32Array(0);
 
 export class DDSketch {
   readonly relative_accuracy: number;
@@ -43,7 +45,7 @@ export class DDSketch {
   readonly min_value: number;
   readonly #gamma: number;
   readonly #invLogGamma: number;
-  #bins: Uint32Array = new Uint32Array(0);
+  #bins: Uint32Array = NO_BINS;
   /** Bin index of #bins[0]. */
   #offset = 0;
   /** Smallest and largest bin index holding data (after collapsing). */
@@ -55,7 +57,15 @@ export class DDSketch {
   max = -Infinity;
   zero = 0;
 
-  constructor(options: DDSketchOptions = {}) {
+  constructor(options?: DDSketchOptions) {
+    if (options === undefined) { // the common case, kept cheap: workers create one sketch per series and message
+      this.relative_accuracy = 0.01;
+      this.max_bins = 768;
+      this.min_value = 1e-9;
+      this.#gamma = GAMMA_1PCT;
+      this.#invLogGamma = INV_LOG_GAMMA_1PCT;
+      return;
+    }
     const a = options.relative_accuracy ?? 0.01;
     if (!(a > 0 && a < 1)) {
       throw new RangeError(
@@ -261,7 +271,7 @@ export class DDSketch {
     };
   }
 
-  static fromJSON(json: DDSketchJson, options: DDSketchOptions = {}): DDSketch {
+  static fromJSON(json: DDSketchJson, options?: DDSketchOptions): DDSketch {
     const s = new DDSketch(options);
     const { k, c } = json;
     if (k.length > SPARSE_MAX) {
