@@ -24,7 +24,8 @@ const USAGE =
   `usage: deno task eval --dataset <rcd-sockshop|nezha|nab|sim:<topology>|path> [--mode offline|stream]
        [--json] [--path P] [--cases N] [--seed S] [--method NAME] [--late-s 60] [--per-case]
   stream mode: [--embedded | --endpoint http://host:4318 --nats nats://host:4222 | --nats URL]
-       [--config vigil.yaml] [--window-ms MS] [--speed X|max] [--drain-s S] [--incidents-out F.jsonl] [--verbose]`;
+       [--config vigil.yaml] [--window-ms MS] [--speed X|max] [--drain-s S] [--incidents-out F.jsonl]
+       [--tenant-per-case] [--verbose]`;
 
 export interface EvalArgs {
   dataset: string;
@@ -48,6 +49,8 @@ export interface EvalArgs {
   drain_s?: number;
   /** Stream mode: write every incident record collected to this JSON Lines file. */
   incidents_out?: string;
+  /** Stream mode: each case as its own tenant (fresh detector state per case). */
+  tenant_per_case: boolean;
   verbose: boolean;
 }
 
@@ -73,6 +76,7 @@ export function parseEvalArgs(args: string[]): EvalArgs {
       speed: { type: "string", default: "max" },
       "drain-s": { type: "string" },
       "incidents-out": { type: "string" },
+      "tenant-per-case": { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
     },
     strict: true,
@@ -112,6 +116,7 @@ export function parseEvalArgs(args: string[]): EvalArgs {
       if (values[f] !== undefined) errors.push(`--${f} applies to --mode stream only`);
     }
     if (values.embedded) errors.push("--embedded applies to --mode stream only");
+    if (values["tenant-per-case"]) errors.push("--tenant-per-case applies to --mode stream only");
   }
   if (errors.length > 0) throw new RangeError(errors.join("\n"));
   return {
@@ -132,6 +137,7 @@ export function parseEvalArgs(args: string[]): EvalArgs {
     speed,
     drain_s: drain,
     incidents_out: values["incidents-out"],
+    tenant_per_case: values["tenant-per-case"]!,
     verbose: values.verbose!,
   };
 }
@@ -298,6 +304,7 @@ async function runStream(
       window_ms: args.window_ms,
       speed: args.speed,
       max_cases: args.cases,
+      tenant_per_case: args.tenant_per_case,
       drain_ms: args.drain_s === undefined ? undefined : args.drain_s * 1000,
       on_progress: progress,
       on_status: say,
@@ -339,9 +346,9 @@ async function renderStreamReport(s: EvalSummary & StreamExtras): Promise<string
   const rep = s.replay;
   return [
     renderTable(
-      `${s.dataset}: ${s.cases} cases, streaming (onset detected by Vigil, no label given), window ${
-        s.window_ms / 1000
-      } s` + (peers ? ` — peers (offline, onset given): ${peers.source}` : ""),
+      `${s.dataset}: ${s.cases} cases, streaming (onset detected by Vigil, no label given; ${
+        s.tenant_per_case ? "fresh detector state per case" : "one timeline, state carried across cases"
+      }), window ${s.window_ms / 1000} s` + (peers ? ` — peers (offline, onset given): ${peers.source}` : ""),
       cols,
       rows,
       3,

@@ -150,6 +150,12 @@ export interface StreamEvalOptions {
   max_cases?: number;
   /** Tenant the replay is sent as. @default "eval-<base36 time>" */
   tenant?: string;
+  /**
+   * Send each case as its own tenant (`<tenant>-<index>`), so each starts with fresh detector and incident
+   * state and its own warm-up, as the offline studies treat cases; still streaming with the onset detected.
+   * @default false: one tenant, detector state carries from case to case as in production
+   */
+  tenant_per_case?: boolean;
   /** Running Vigil only: wall time to keep listening after the replay. @default 45000 */
   drain_ms?: number;
   /** Embedded only: longest wall time to wait for the pipeline to drain. @default 600000 */
@@ -158,6 +164,8 @@ export interface StreamEvalOptions {
   on_progress?: Progress;
   /** One line per phase (start, drain, flush, stop). */
   on_status?: (line: string) => void;
+  /** Called with every incident record of this run as it arrives (all revisions). */
+  on_incident?: (record: IncidentView & Record<string, unknown>) => void;
   /** Vigil's own log lines (embedded). @default dropped */
   vigil_log?: (line: string) => void;
   signal?: AbortSignal;
@@ -169,6 +177,7 @@ export interface StreamExtras {
   readonly speed: number | null;
   readonly target: string;
   readonly tenant: string;
+  readonly tenant_per_case: boolean;
   readonly detected: number;
   readonly missed: number;
   /** Distinct incidents raised (all onsets). */
@@ -211,7 +220,8 @@ async function* take<T>(items: AsyncIterable<T>, n: number): AsyncIterable<T> {
 /** A connected target: where OTLP goes, where incidents come from, and how the end of a replay settles. */
 interface Target extends AsyncDisposable {
   readonly name: string;
-  readonly sink: OtlpSink;
+  /** The sink for one tenant. */
+  sink(tenant: string): OtlpSink;
   /** Core NATS connection to read incidents from. */
   readonly nc: Bus["nc"];
   /** Brings every replayed record through to incidents (or waits), after the replay. */
@@ -240,7 +250,6 @@ async function until(
 async function embeddedTarget(
   options: StreamEvalOptions,
   window_ms: number,
-  tenant: string,
 ): Promise<Target> {
   const { startLocalNatsServer } = await import("../runtime/nats_server.ts");
   const { startVigil } = await import("../runtime/vigil.ts");
@@ -282,7 +291,7 @@ async function embeddedTarget(
     const settleTimeout = options.settle_timeout_ms ?? 600_000;
     return {
       name: "embedded",
-      sink: httpSink(`http://127.0.0.1:${vigil.otlp_http_port}`, { tenant }),
+      sink: (tenant) => httpSink(`http://127.0.0.1:${vigil.otlp_http_port}`, { tenant }),
       nc: vigil.bus.nc,
       async settle(received) {
         const t0 = performance.now();
@@ -339,9 +348,10 @@ async function remoteTarget(options: StreamEvalOptions, tenant: string): Promise
   const natsUrl = options.nats_url ?? "nats://127.0.0.1:4222";
   const bus = await connectBus(natsUrl, { name: "vigil-eval", connect_timeout_ms: 5_000 });
   const status = options.on_status ?? (() => {});
-  const sink = options.endpoint
-    ? httpSink(options.endpoint, { tenant })
-    : natsSink((subject, body) => publishDurable(bus, subject, body), tenant);
+  const sink = (tenant: string) =>
+    options.endpoint
+      ? httpSink(options.endpoint, { tenant })
+      : natsSink((subject, body) => publishDurable(bus, subject, body), tenant);
   status(
     `stream: running Vigil at ${options.endpoint ?? natsUrl}, incidents from ${natsUrl}, tenant ${tenant}`,
   );
@@ -408,9 +418,10 @@ export async function evaluateStream(
   }
   const tenant = options.tenant ?? `eval-${Date.now().toString(36)}`;
   const speed = options.speed ?? Infinity;
+  const perCase = options.tenant_per_case ?? false;
 
   await using target = embedded
-    ? await embeddedTarget(options, window_ms, tenant)
+    ? await embeddedTarget(options, window_ms)
     : await remoteTarget(options, tenant);
   const records: IncidentView[] = [];
   const sub = target.nc.subscribe(subjects.incidents(">"));
@@ -418,7 +429,9 @@ export async function evaluateStream(
     for await (const m of sub) {
       try {
         const r = m.json() as IncidentView;
-        if (r.tenant === tenant) records.push(r);
+        if (r.tenant !== tenant && !(perCase && r.tenant?.startsWith(`${tenant}-`))) continue;
+        records.push(r);
+        options.on_incident?.(r as IncidentView & Record<string, unknown>);
       } catch {
         // not an incident record: ignore
       }
@@ -427,14 +440,19 @@ export async function evaluateStream(
   await target.nc.flush();
 
   const services = new Set<string>();
+  // the sink follows the case being replayed: replayCases sends a case's batches after pulling it
+  let sink = target.sink(perCase ? `${tenant}-0` : tenant);
   const counting = async function* () {
+    let k = 0;
     for await (const c of all) {
       for (const s of c.input.frame.series.keys()) services.add(s);
+      if (perCase) sink = target.sink(`${tenant}-${k}`);
+      k++;
       yield c as OfflineCase;
     }
   };
   const replayStart = performance.now();
-  const stats = await replayCases(counting(), target.sink, {
+  const stats = await replayCases(counting(), { send: (signal, body) => sink.send(signal, body) }, {
     speed,
     gap_ms: options.gap_ms,
     signal: options.signal,
@@ -504,6 +522,7 @@ export async function evaluateStream(
     speed: Number.isFinite(speed) ? speed : null,
     target: target.name,
     tenant,
+    tenant_per_case: perCase,
     detected: delay.detected,
     missed: delay.missed,
     incidents: match.unmatched.length + match.incidents_per_case.reduce((a, b) => a + b, 0),
