@@ -1,6 +1,6 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import type { LabelledCase } from "../core/rca.ts";
-import { type IncidentView, matchIncidents } from "./stream_eval.ts";
+import { defaultWindowMs, type IncidentView, matchIncidents } from "./stream_eval.ts";
 
 const label = (id: string, start: number, service: string): LabelledCase => ({
   id,
@@ -32,4 +32,30 @@ Deno.test("matchIncidents() takes the earliest revision for detection and the la
   deepStrictEqual(r.detections.map((d) => d.detected_ms), [1_030_000, 5_040_000, null]);
   strictEqual(r.false_incidents, 1);
   strictEqual(r.outcomes[2].predicted_fault_type, null);
+});
+
+Deno.test("matchIncidents() matches on [fault_start - before, fault_end + after], open end 5 min, per tenant", () => {
+  const a = label("a", 1_000_000, "cart"); // ends at 1_180_000
+  const b: LabelledCase = { ...label("b", 5_000_000, "pay"), fault_end_ms: undefined };
+  const r = matchIncidents(
+    [
+      inc("early", 1, 1_000_000 - 10_001, 1_000_000, ["cart"]), // before the tolerance: unmatched
+      inc("edge", 1, 1_000_000 - 10_000, 1_000_000, ["cart"]), // on the lower edge
+      inc("late", 1, 1_180_001, 1_190_000, ["cart"]), // after the fault end: unmatched
+      inc("open", 1, 5_300_000, 5_300_000, ["pay"]), // no fault end: start + 5 min still matches
+      { ...inc("edge", 1, 5_000_000, 5_010_000, ["pay"]), tenant: "t2" }, // same id, other tenant: distinct
+    ],
+    [a, b],
+    { before_ms: 10_000 },
+  );
+  deepStrictEqual(r.incidents_per_case, [1, 2]);
+  deepStrictEqual(r.unmatched.map((i) => i.id), ["early", "late"]);
+  strictEqual(r.false_incidents, 2);
+  deepStrictEqual(r.detections.map((d) => d.detected_ms), [1_000_000, 5_010_000]);
+});
+
+Deno.test("defaultWindowMs() is 10 s for 1 s rows and one sample for coarser data", () => {
+  strictEqual(defaultWindowMs(1000), 10_000);
+  strictEqual(defaultWindowMs(60_000), 60_000);
+  strictEqual(defaultWindowMs(15_500), 16_000);
 });

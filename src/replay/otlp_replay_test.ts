@@ -62,6 +62,11 @@ Deno.test("replayCases() publishes protobuf OTLP to otlp.v1.metrics.default on a
   deepStrictEqual(stats.requests, { metrics: 6, traces: 2, logs: 0 });
   strictEqual(stats.labels[0].fault_start_ms, 5_002_000);
   strictEqual(stats.labels[1].fault_start_ms, 5_000_000 + 3000 + 10_000 + 2000);
+  // each case's data extent on the timeline: [first row, last row + step)
+  deepStrictEqual(stats.extents, [
+    { start_ms: 5_000_000, end_ms: 5_003_000 },
+    { start_ms: 5_013_000, end_ms: 5_016_000 },
+  ]);
   const info = await jsm.streams.info("OTLP");
   strictEqual(info.state.messages, 8);
   const first = await jsm.streams.getMessage("OTLP", { last_by_subj: "otlp.v1.metrics.default" });
@@ -80,13 +85,17 @@ Deno.test("httpSink() POSTs protobuf to /v1/{signal} and surfaces a non-2xx stat
   const seen: string[] = [];
   await using server = Deno.serve({ port: 0, onListen: () => {} }, async (req) => {
     const body = new Uint8Array(await req.arrayBuffer());
-    seen.push(`${new URL(req.url).pathname} ${req.headers.get("content-type")} ${body.byteLength > 0}`);
+    seen.push(
+      `${new URL(req.url).pathname} ${req.headers.get("content-type")} ${body.byteLength > 0} ${
+        req.headers.get("x-vigil-tenant")
+      }`,
+    );
     return new Response(null, { status: seen.length > 4 ? 503 : 200 });
   });
-  const sink = httpSink(`http://127.0.0.1:${server.addr.port}`);
+  const sink = httpSink(`http://127.0.0.1:${server.addr.port}`, { tenant: "eval-1" });
   const stats = await replayCases(cases(tinyCase(1_000_000, "a")), sink, { speed: Infinity });
   strictEqual(stats.requests.metrics, 3);
-  deepStrictEqual(seen[0], "/v1/metrics application/x-protobuf true");
+  deepStrictEqual(seen[0], "/v1/metrics application/x-protobuf true eval-1");
   let failed = false;
   try {
     await replayCases(cases(tinyCase(1_000_000, "a")), sink, { speed: Infinity });
