@@ -258,6 +258,11 @@ export class DDSketch {
     return this.#bins.byteLength + this.#sk.length * 16 + 96;
   }
 
+  /** Non-zero bins as ascending keys and their counts (fresh arrays). */
+  bins(): [number[], number[]] {
+    return this.#pairs();
+  }
+
   toJSON(): DDSketchJson {
     const [k, c] = this.#pairs();
     return {

@@ -36,6 +36,7 @@ import { STREAMS, subjects } from "../bus/subjects.ts";
 import type { FeatureRecord } from "../core/feature_record.ts";
 import { FEATURE_CONSUMER, type FeatureWorkerCounters, newWorkerCounters } from "./feature_worker.ts";
 import { FeatureStore, type FeatureStoreOptions } from "./feature_store.ts";
+import { decodePartial, isBinaryPartial } from "./partial_codec.ts";
 import { type PartialMessage, type ReducerCounters, WindowReducer } from "./window_reducer.ts";
 import { ServiceGraph, type ServiceGraphCounters } from "../graph/service_graph.ts";
 
@@ -175,9 +176,9 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
         for (const m of msgs) {
           let p: PartialMessage;
           try {
-            p = JSON.parse(dec.decode(m.data));
+            p = isBinaryPartial(m.data) ? decodePartial(m.data) : JSON.parse(dec.decode(m.data));
           } catch {
-            m.term("not JSON");
+            m.term("not a partial (binary or JSON)");
             continue;
           }
           const { too_late } = reducer.accept(p, m);

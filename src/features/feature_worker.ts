@@ -12,7 +12,7 @@ import { type BusMessage, pullBatches } from "../bus/pull_batches.ts";
 import { OTLP_SIGNALS, type OtlpSignal, STREAMS, subjects } from "../bus/subjects.ts";
 import { Extractor } from "./extract.ts";
 import { OtlpScanError } from "./otlp_scan.ts";
-import type { PartialMessage } from "./window_reducer.ts";
+import { type BinaryPartial, encodePartial } from "./partial_codec.ts";
 import type { EdgeHalf, ResourceLink } from "../graph/edge_half.ts";
 
 export const FEATURE_CONSUMER = "vigil-features";
@@ -87,7 +87,7 @@ export function partialsFor(
   const x = ex.extract(signal, tenant, msg.data);
   const out: [string, string, Uint8Array][] = [];
   const FP = options.feature_partitions, SP = options.span_partitions;
-  const byP = new Map<number, PartialMessage>();
+  const byP = new Map<number, BinaryPartial>();
   for (const w of x.windows) {
     const p = FP === 1 ? 0 : hash32(w.service) % FP;
     let m = byP.get(p);
@@ -95,10 +95,10 @@ export function partialsFor(
       m = { v: 1, tenant, src: `${msg.stream_seq}/${p}`, max_event_ms: x.max_event_ms, windows: [] };
       byP.set(p, m);
     }
-    m.windows.push(w.toJSON());
+    m.windows.push(w);
   }
   for (const [p, m] of byP) {
-    out.push([subjects.featuresPartial(p), `f/${msg.stream_seq}/${p}`, enc.encode(JSON.stringify(m))]);
+    out.push([subjects.featuresPartial(p), `f/${msg.stream_seq}/${p}`, encodePartial(m)]);
   }
   if (x.halves.length > 0 || x.resources.length > 0) {
     const sp = new Map<number, SpanPartialMessage>();

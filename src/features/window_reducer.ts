@@ -21,7 +21,8 @@ export interface PartialMessage {
   /** Unique, deterministic source id of the partial (e.g. "<otlp stream seq>/<partition>"). */
   src: string;
   max_event_ms: number;
-  windows: ServiceWindowJson[];
+  /** JSON form, or live windows (decoded from the binary form, src/features/partial_codec.ts). */
+  windows: (ServiceWindowJson | ServiceWindow)[];
 }
 
 export interface WindowReducerOptions {
@@ -134,13 +135,15 @@ export class WindowReducer<T = unknown> {
     const tooLate: ServiceWindowJson[] = [];
     let holds = 0;
     const wm = this.watermark_ms;
-    for (const j of p.windows) {
-      if (this.#tooLate(j.window_start_ms)) {
+    for (const x of p.windows) {
+      if (this.#tooLate(x.window_start_ms)) {
+        const j = x instanceof ServiceWindow ? x.toJSON() : x;
         tooLate.push(j);
         this.counters.too_late_items += j.ops.reduce((n, [, s]) => n + s.n, 0) + j.logs.n +
           j.metrics.reduce((n, m) => n + m.points, 0);
         continue;
       }
+      const j = x;
       const end = j.window_start_ms + this.window_ms;
       if (end <= wm) this.counters.late_merged++;
       if (end > maxEnd) maxEnd = end;
@@ -150,7 +153,7 @@ export class WindowReducer<T = unknown> {
         o = { w: new ServiceWindow(j.tenant, j.service, j.window_start_ms), tokens: new Set() };
         this.#open.set(key, o);
       }
-      o.w.merge(ServiceWindow.fromJSON(j), this.#opts.max_operations_held);
+      o.w.merge(j instanceof ServiceWindow ? j : ServiceWindow.fromJSON(j), this.#opts.max_operations_held);
       if (token !== undefined && !o.tokens.has(token)) {
         o.tokens.add(token);
         holds++;
