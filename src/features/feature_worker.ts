@@ -35,6 +35,8 @@ export interface FeatureWorkerOptions {
   span_partitions?: number;
   /** OTLP messages per pull. @default 64 */
   batch_size?: number;
+  /** Batches whose partials may await their PubAcks while the next batch is processed. @default 4 */
+  max_batches_in_flight?: number;
   /** Extract graph edge halves. @default true */
   graph?: boolean;
   /** @default "vigil-features" */
@@ -134,6 +136,10 @@ export async function runFeatureWorker(bus: Bus, options: FeatureWorkerOptions):
     feature_partitions: options.feature_partitions ?? 1,
     span_partitions: options.span_partitions ?? 1,
   };
+  // A batch's OTLP messages are acked once all its partials are stored (PubAck); meanwhile the next
+  // batches are decoded and published, so the worker computes instead of waiting on round trips.
+  const maxInFlight = options.max_batches_in_flight ?? 4;
+  const inFlight = new Set<Promise<void>>();
   const onBatch = async (msgs: BusMessage[]) => {
     const pubs: Promise<unknown>[] = [];
     const good: BusMessage[] = [];
@@ -147,19 +153,22 @@ export async function runFeatureWorker(bus: Bus, options: FeatureWorkerOptions):
       } catch (e) {
         if (!(e instanceof OtlpScanError)) throw e;
         counters.malformed++;
-        // kept in the DLQ stream; if that copy fails the message stays unacked and comes back
-        pubs.push(m.deadLetter(`malformed OTLP: ${e.message}`));
+        m.term(e.message);
       }
     }
-    try {
-      await Promise.all(pubs);
-    } catch {
-      counters.publish_failures++;
-      for (const m of good) m.nak(1_000);
-      return;
-    }
-    counters.published += pubs.length;
-    for (const m of good) m.ack();
+    const settle = Promise.all(pubs).then(
+      () => {
+        counters.published += pubs.length;
+        for (const m of good) m.ack();
+      },
+      () => {
+        counters.publish_failures++;
+        for (const m of good) m.nak(1_000);
+      },
+    );
+    const tracked: Promise<void> = settle.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
   };
   await pullBatches(bus, onBatch, {
     stream: STREAMS.otlp,
@@ -167,4 +176,5 @@ export async function runFeatureWorker(bus: Bus, options: FeatureWorkerOptions):
     batch_size: options.batch_size ?? 64,
     signal: options.signal,
   });
+  await Promise.all(inFlight);
 }
