@@ -6,7 +6,9 @@
  *    and the scan alone; vs protobufjs (Type.decode, and Type.decode + toObject) of the same bytes, in the
  *    same run, interleaved, medians over rounds.
  * 2. whole pipeline: requests in the OTLP stream of a local nats-server → 1 feature worker (Deno Worker)
- *    → reducer → FEATURES records, timed from engine start to drained + flush; medians of 3 runs.
+ *    → reducer → FEATURES records, timed from engine start to drained + flush; medians of 3 runs. Besides
+ *    wall time, the CPU seconds of this process (worker + reducer threads, engine start included) and of
+ *    nats-server, so the per-core cost can be read on a box shared with other jobs.
  * 3. RSS with 10,000 active (service, operation) series open in the reducer.
  * Prints one JSON object.
  */
@@ -18,6 +20,7 @@ import { startFeatureEngine } from "./engine.ts";
 import { connectBus } from "../bus/connection.ts";
 import { ensureStreams } from "../bus/streams.ts";
 import { startNatsServer } from "../../tests/helpers/nats_server.ts";
+import process from "node:process";
 
 const quick = Deno.args.includes("--quick");
 const t0 = 1_700_000_000_000;
@@ -205,6 +208,27 @@ const rate = (l: string) => oneCore.find((x) => x.label === l)!.spans_per_s;
 const ratio = (a: string, b: string) => +(rate(a) / rate(b)).toFixed(2);
 
 // ---- whole pipeline (a fresh nats-server per run: partial ids would otherwise be deduplicated)
+
+/** CPU seconds (user + system) of the nats-server started on `storeDir`, from /proc; null elsewhere. */
+function natsServerCpuS(storeDir: string): number | null {
+  try {
+    for (const e of Deno.readDirSync("/proc")) {
+      if (!/^[0-9]+$/.test(e.name)) continue;
+      let cmd = "";
+      try {
+        cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
+      } catch {
+        continue;
+      }
+      if (!cmd.includes(`${storeDir}/nats.conf`)) continue;
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    }
+  } catch { /* not Linux */ }
+  return null;
+}
+
 async function pipelineRun(graph: boolean) {
   await using nats = await startNatsServer();
   {
@@ -212,6 +236,8 @@ async function pipelineRun(graph: boolean) {
     await ensureStreams(bus);
     await Promise.all(reqs.map((b) => bus.js.publish("otlp.v1.traces.default", b)));
   }
+  const natsCpu0 = natsServerCpuS(nats.storeDir);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await using engine = await startFeatureEngine({
     nats_url: nats.url,
@@ -224,7 +250,15 @@ async function pipelineRun(graph: boolean) {
   while (!(await engine.drained())) await new Promise((r) => setTimeout(r, 5));
   const recs = await engine.flush();
   const t2 = performance.now();
-  return { startup_s: (t1 - t0) / 1000, processing_s: (t2 - t1) / 1000, records: recs.length };
+  const cpu = process.cpuUsage(cpu0);
+  const natsCpu1 = natsServerCpuS(nats.storeDir);
+  return {
+    startup_s: (t1 - t0) / 1000,
+    processing_s: (t2 - t1) / 1000,
+    records: recs.length,
+    vigil_cpu_s: (cpu.user + cpu.system) / 1e6,
+    nats_cpu_s: natsCpu0 === null || natsCpu1 === null ? NaN : natsCpu1 - natsCpu0,
+  };
 }
 const pipelineRounds = quick ? 1 : 3;
 const runs: Record<"features_only" | "with_graph", Awaited<ReturnType<typeof pipelineRun>>[]> = {
