@@ -281,6 +281,13 @@ const pipeline = Object.fromEntries(
       spans_per_s: Math.round(spansPerPass / p),
       spans_per_s_including_startup: Math.round(spansPerPass / all),
       records: rs[0].records,
+      // CPU time, not wall time: what the cores spend per span, whatever else runs on the box
+      median_vigil_cpu_s: +median(rs.map((x) => x.vigil_cpu_s)).toFixed(3),
+      spans_per_vigil_cpu_s: Math.round(spansPerPass / median(rs.map((x) => x.vigil_cpu_s))),
+      median_nats_server_cpu_s: +median(rs.map((x) => x.nats_cpu_s)).toFixed(3),
+      spans_per_cpu_s_including_nats_server: Math.round(
+        spansPerPass / median(rs.map((x) => x.vigil_cpu_s + x.nats_cpu_s)),
+      ),
     }];
   }),
 );
