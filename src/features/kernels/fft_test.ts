@@ -137,3 +137,16 @@ Deno.test("fft calls reject bad sizes, lengths and mixed precisions with clear e
     "current value is 12",
   );
 });
+
+Deno.test("fftReal() stays correct when a call grows the kernel memory between two calls", () => {
+  const x = randomSeries(1024, 7, Float64Array);
+  const expected = fftRealTwin(x);
+  assertAtMost(relMaxError(fftReal(x, new Float64Array(1026)), expected), TOL.f64, "before growth");
+  // 64 series of 65536 reals need tens of MiB more than any call so far: the memory grows and the
+  // runtime must drop its views of the detached buffer.
+  const big = new Float64Array(64 * 65536);
+  big.set(x);
+  const spectra = fftReal(big, new Float64Array(64 * 65538), { size: 65536 });
+  assertAtMost(relMaxError(spectra.subarray(0, 65538), fftRealTwin(big.subarray(0, 65536))), TOL.f64, "big");
+  assertAtMost(relMaxError(fftReal(x, new Float64Array(1026)), expected), TOL.f64, "after growth");
+});
