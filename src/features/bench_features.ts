@@ -7,7 +7,7 @@
  *    same run, interleaved, medians over rounds.
  * 2. whole pipeline: requests in the OTLP stream of a local nats-server → 1 feature worker (Deno Worker)
  *    → reducer → FEATURES records, timed from engine start to drained + flush; medians of 3 runs. Besides
- *    wall time, the CPU seconds of this process (worker + reducer threads, engine start included) and of
+ *    wall time, the CPU seconds of this process (worker + reducer threads, after engine start) and of
  *    nats-server, so the per-core cost can be read on a box shared with other jobs.
  * 3. RSS with 10,000 active (service, operation) series open in the reducer.
  * Prints one JSON object.
@@ -236,8 +236,6 @@ async function pipelineRun(graph: boolean) {
     await ensureStreams(bus);
     await Promise.all(reqs.map((b) => bus.js.publish("otlp.v1.traces.default", b)));
   }
-  const natsCpu0 = natsServerCpuS(nats.storeDir);
-  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await using engine = await startFeatureEngine({
     nats_url: nats.url,
@@ -247,6 +245,8 @@ async function pipelineRun(graph: boolean) {
     max_out_of_order_ms: 600_000,
   });
   const t1 = performance.now();
+  const natsCpu0 = natsServerCpuS(nats.storeDir);
+  const cpu0 = process.cpuUsage();
   while (!(await engine.drained())) await new Promise((r) => setTimeout(r, 5));
   const recs = await engine.flush();
   const t2 = performance.now();

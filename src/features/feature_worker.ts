@@ -35,8 +35,11 @@ export interface FeatureWorkerOptions {
   span_partitions?: number;
   /** OTLP messages per pull. @default 64 */
   batch_size?: number;
-  /** Batches whose partials may await their PubAcks while the next batch is processed. @default 4 */
-  max_batches_in_flight?: number;
+  /**
+   * OTLP messages whose partials may await their PubAcks while the next batches are processed; past it
+   * the worker waits. @default 4 × batch_size
+   */
+  max_unacked_messages?: number;
   /** Extract graph edge halves. @default true */
   graph?: boolean;
   /** @default "vigil-features" */
@@ -138,8 +141,14 @@ export async function runFeatureWorker(bus: Bus, options: FeatureWorkerOptions):
   };
   // A batch's OTLP messages are acked once all its partials are stored (PubAck); meanwhile the next
   // batches are decoded and published, so the worker computes instead of waiting on round trips.
-  const maxInFlight = options.max_batches_in_flight ?? 4;
+  const maxUnacked = options.max_unacked_messages ?? 4 * (options.batch_size ?? 64);
+  if (!(Number.isInteger(maxUnacked) && maxUnacked >= 1)) {
+    throw new RangeError(
+      `Cannot run the feature worker as max_unacked_messages must be an integer >= 1: current value is ${maxUnacked}`,
+    );
+  }
   const inFlight = new Set<Promise<void>>();
+  let unacked = 0;
   const onBatch = async (msgs: BusMessage[]) => {
     const pubs: Promise<unknown>[] = [];
     const good: BusMessage[] = [];
@@ -166,9 +175,13 @@ export async function runFeatureWorker(bus: Bus, options: FeatureWorkerOptions):
         for (const m of good) m.nak(1_000);
       },
     );
-    const tracked: Promise<void> = settle.finally(() => inFlight.delete(tracked));
+    unacked += good.length;
+    const tracked: Promise<void> = settle.finally(() => {
+      inFlight.delete(tracked);
+      unacked -= good.length;
+    });
     inFlight.add(tracked);
-    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    while (unacked >= maxUnacked) await Promise.race(inFlight);
   };
   await pullBatches(bus, onBatch, {
     stream: STREAMS.otlp,
