@@ -93,6 +93,10 @@ export const ConfigSchema = z.strictObject({
     replay_history_ms: z.number().int().min(0).default(3_600_000),
     /** User-facing services (their involvement raises severity). */
     entry_services: z.array(z.string()).default([]),
+    /** Consecutive anomalous windows before a new incident opens (the onset is the first of them). */
+    open_after_windows: z.number().int().min(1).default(2),
+    /** Quiet windows before an incident resolves. */
+    recovery_windows: z.number().int().min(1).default(3),
   }).prefault({}),
   shutdown: z.strictObject({
     /** Drain budget on SIGINT/SIGTERM before exiting anyway, ms. */

@@ -29,6 +29,10 @@ export interface IncidentEngineOptions {
   localizer_config?: unknown;
   /** @default [] */
   entry_services?: string[];
+  /** Consecutive anomalous windows before a new incident opens. @default 2 */
+  open_after_windows?: number;
+  /** Quiet windows before an incident resolves. @default 3 */
+  recovery_windows?: number;
 }
 
 export interface IncidentEngineCounters {
@@ -72,6 +76,8 @@ export class IncidentEngine {
       localizer: "anomaly_descent",
       localizer_config: {},
       entry_services: [],
+      open_after_windows: 2,
+      recovery_windows: 3,
       ...options,
     };
     // validate the component configs once, up front (unknown names and keys are rejected here)
@@ -92,6 +98,8 @@ export class IncidentEngine {
           tenant,
           localizer: createLocalizer(this.#o.localizer, this.#o.localizer_config),
           entry_services: this.#o.entry_services,
+          open_after_windows: this.#o.open_after_windows,
+          recovery_windows: this.#o.recovery_windows,
         }),
         frame: new FrameBuffer({ step_ms: this.#o.window_ms, capacity: this.#o.history_windows }),
         current: -Infinity,

@@ -77,6 +77,8 @@ const incidents: Stage = {
       localizer: i.localizer,
       localizer_config: i.localizer_config,
       entry_services: i.entry_services,
+      open_after_windows: i.open_after_windows,
+      recovery_windows: i.recovery_windows,
       graph: engine?.graph
         ? (t, tenant) => engine.graph!.asOf(t, { tenant, lookback_ms: 30 * config.features.window_ms })
         : undefined,
