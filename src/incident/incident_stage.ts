@@ -77,7 +77,6 @@ export async function startIncidentStage(
       own.incidents_published++;
       latest.set(`${r.tenant}.${r.id}`, r);
       options.on_incident?.(r);
-      log(`vigil: incident ${r.id} ${r.status} r${r.revision} ${r.severity}: ${r.report.title}`);
     }
   };
 
