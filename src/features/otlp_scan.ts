@@ -149,10 +149,29 @@ export class Interner {
   get size(): number {
     return this.#size;
   }
+  /**
+   * Direct-mapped front cache, slot by length and the last two bytes (where names like
+   * `GET /api/v1/resource12` differ): a hit costs one byte compare, no hash over the whole string.
+   */
+  readonly #front: ({ bytes: Uint8Array; str: string } | undefined)[] = new Array(1024);
   intern(buf: Uint8Array, start: number, end: number): string {
     const len = end - start;
     if (len === 0) return "";
     if (len > 256) return decodeUtf8(buf, start, end);
+    const slot = (Math.imul(len, 0x9e3779b1) ^ Math.imul(buf[end - 1], 0x85ebca6b) ^
+      Math.imul(buf[start + (len >> 1)] | (buf[end - 2 < start ? start : end - 2] << 8), 0xc2b2ae35)) >>> 22;
+    const f = this.#front[slot];
+    if (f !== undefined && f.bytes.length === len) {
+      const fb = f.bytes;
+      let i = len - 1;
+      while (i >= 0 && fb[i] === buf[start + i]) i--;
+      if (i < 0) return f.str;
+    }
+    const str = this.#intern(buf, start, end, len);
+    this.#front[slot] = { bytes: buf.slice(start, end), str };
+    return str;
+  }
+  #intern(buf: Uint8Array, start: number, end: number, len: number): string {
     let h = 0x811c9dc5 ^ len;
     for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
     let e = this.#table.get(h) as { bytes: Uint8Array; str: string; next: unknown } | undefined;
@@ -283,6 +302,16 @@ class Reader {
   /** Reads a tag; returns the field number and leaves the wire type in `wt`. */
   wt = 0;
   tag(end: number): number {
+    const p = this.pos;
+    if (p < end) {
+      const b = this.buf[p];
+      if (b < 0x80) { // one-byte tags: every field Vigil reads
+        this.pos = p + 1;
+        this.wt = b & 7;
+        if (b < 8) fail("field number 0 is not allowed", this.pos);
+        return b >> 3;
+      }
+    }
     const t = this.varint(end);
     this.wt = t % 8;
     const f = Math.floor(t / 8);
