@@ -13,6 +13,7 @@ import { OTLP_SIGNALS, type OtlpSignal, STREAMS, subjects } from "../bus/subject
 import { Extractor } from "./extract.ts";
 import { OtlpScanError } from "./otlp_scan.ts";
 import { type BinaryPartial, encodePartial } from "./partial_codec.ts";
+import { encodeHalves } from "../graph/halves_codec.ts";
 import type { EdgeHalf, ResourceLink } from "../graph/edge_half.ts";
 
 export const FEATURE_CONSUMER = "vigil-features";
@@ -67,8 +68,6 @@ export function hash32(s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
-
-const enc = new TextEncoder();
 
 /** Parses `otlp.v1.{signal}.{tenant}`; null when the subject is not an OTLP subject. */
 export function parseOtlpSubject(subject: string): { signal: OtlpSignal; tenant: string } | null {
@@ -125,7 +124,7 @@ export function partialsFor(
     for (const h of x.halves) get(SP === 1 ? 0 : hash32(h.tr) % SP).halves.push(h);
     if (x.resources.length > 0) get(0).resources.push(...x.resources);
     for (const [p, m] of sp) {
-      out.push([subjects.spans(p), `s/${msg.stream_seq}/${p}`, enc.encode(JSON.stringify(m))]);
+      out.push([subjects.spans(p), `s/${msg.stream_seq}/${p}`, encodeHalves(m)]);
     }
   }
   return { out, items: x.items };
@@ -162,7 +161,8 @@ export async function runFeatureWorker(bus: Bus, options: FeatureWorkerOptions):
       } catch (e) {
         if (!(e instanceof OtlpScanError)) throw e;
         counters.malformed++;
-        m.term(e.message);
+        // kept in the DLQ stream; if that copy fails the message stays unacked and comes back
+        pubs.push(m.deadLetter(`malformed OTLP: ${e.message}`));
       }
     }
     const settle = Promise.all(pubs).then(
