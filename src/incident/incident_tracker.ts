@@ -93,7 +93,8 @@ export class IncidentTracker {
     detections: readonly DetectionResult[],
     context: Omit<LocalizeInput, "anomaly_start_ms">,
   ): IncidentRecord[] {
-    const graph = context.graph;
+    // a graph without edges (metric-only data) says nothing about connectivity: group as with no graph
+    const graph = context.graph && context.graph.edges.length > 0 ? context.graph : undefined;
     const anomalous = detections.filter((d) => d.anomalous);
     for (const d of detections) if (!d.anomalous) this.#runs.delete(d.service);
     for (const d of anomalous) {

@@ -105,3 +105,23 @@ Deno.test("IncidentTracker.step() opens nothing for a one-window blip and dates 
     /current value is 0/,
   );
 });
+
+Deno.test("IncidentTracker.step() treats a graph without edges like no graph: one incident, not one per service", () => {
+  const services = ["a", "b", "c"];
+  const times = Array.from({ length: 40 }, (_, i) => i * 10_000);
+  const series = new Map(
+    services.map((s) => [s, new Map([["cpu", new Float64Array(40).map((_, i) => (i >= 30 ? 10 : 1))]])]),
+  );
+  const frame = { times_ms: times, step_ms: 10_000, series };
+  const tracker = new IncidentTracker({ tenant: "t", localizer: new BaroLocalizer(), open_after_windows: 1 });
+  const emptyGraph = { nodes: services.map((id) => ({ id, kind: "service" as const })), edges: [] };
+  const detections = services.map((service) => ({
+    service,
+    time_ms: times[30],
+    anomalous: true,
+    severity: 2,
+    indicators: [{ indicator: "cpu", value: 10, score: 9, threshold: 3, anomalous: true }],
+  }));
+  const out = tracker.step(times[30], detections, { frame, graph: emptyGraph });
+  assert.equal(new Set(out.map((r) => r.id)).size, 1);
+});
