@@ -13,7 +13,9 @@ import type { Bus } from "../bus/connection.ts";
 import { type KvBucket, openKvBucket } from "../bus/kv_bucket.ts";
 import { type BusMessage, consumerLag, ensurePullConsumer, pullBatches } from "../bus/pull_batches.ts";
 import { STREAMS, subjects } from "../bus/subjects.ts";
-import type { GraphEdge, ServiceGraphSnapshot } from "../core/rca.ts";
+import type { GraphEdge, GraphEdgeWindow, ServiceGraphSnapshot } from "../core/rca.ts";
+import { DDSketch } from "../features/ddsketch.ts";
+import { decodeHalves, isBinaryHalves } from "./halves_codec.ts";
 import {
   type EdgeType,
   GraphAssembler,
@@ -48,6 +50,7 @@ export function graphKey(tenant: string, window_start_ms: number): string {
 /** Builds the snapshot of merged windows (p50 / p99 from the merged latency sketches). */
 export function snapshotOf(windows: GraphWindowJson[], t_ms: number, from_ms: number): GraphAsOf {
   const { nodes, edges } = mergeGraphWindows(windows);
+  const series = edgeSeries(windows);
   return {
     t_ms,
     from_ms,
@@ -60,8 +63,31 @@ export function snapshotOf(windows: GraphWindowJson[], t_ms: number, from_ms: nu
       errors: e.errors,
       latency_p50_ms: e.k.quantile(0.5),
       latency_p99_ms: e.k.quantile(0.99),
+      series: series.get(edgeKey(e)) ?? [],
     })),
   };
+}
+
+const edgeKey = (e: { caller: string; callee: string; type: EdgeType }) =>
+  `${e.caller}\u0000${e.callee}\u0000${e.type}`;
+
+/** Every edge window by window (what callers observed of each callee over time), ascending. */
+function edgeSeries(windows: GraphWindowJson[]): Map<string, GraphEdgeWindow[]> {
+  const out = new Map<string, GraphEdgeWindow[]>();
+  for (const w of [...windows].sort((a, b) => a.window_start_ms - b.window_start_ms)) {
+    for (const e of w.edges) {
+      const key = edgeKey(e);
+      let s = out.get(key);
+      if (!s) out.set(key, s = []);
+      s.push({
+        window_start_ms: w.window_start_ms,
+        calls: e.calls,
+        errors: e.errors,
+        latency_p90_ms: DDSketch.fromJSON(e.latency).quantile(0.9),
+      });
+    }
+  }
+  return out;
 }
 
 /**
@@ -138,7 +164,10 @@ export class ServiceGraph {
   async #onBatch(msgs: BusMessage[]): Promise<void> {
     for (const m of msgs) {
       try {
-        this.assembler.accept(JSON.parse(dec.decode(m.data)) as SpanHalvesMessage, m);
+        const msg: SpanHalvesMessage = isBinaryHalves(m.data)
+          ? decodeHalves(m.data)
+          : JSON.parse(dec.decode(m.data));
+        this.assembler.accept(msg, m);
       } catch {
         m.term("not a span halves message");
       }
