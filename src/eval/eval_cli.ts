@@ -25,7 +25,7 @@ const USAGE =
        [--json] [--path P] [--cases N] [--seed S] [--method NAME] [--late-s 60] [--per-case]
   stream mode: [--embedded | --endpoint http://host:4318 --nats nats://host:4222 | --nats URL]
        [--config vigil.yaml] [--window-ms MS] [--speed X|max] [--drain-s S] [--incidents-out F.jsonl]
-       [--tenant-per-case] [--verbose]`;
+       [--tenant-per-case] [--no-warmup] [--verbose]`;
 
 export interface EvalArgs {
   dataset: string;
@@ -51,6 +51,7 @@ export interface EvalArgs {
   incidents_out?: string;
   /** Stream mode: each case as its own tenant (fresh detector state per case). */
   tenant_per_case: boolean;
+  warmup: boolean;
   verbose: boolean;
 }
 
@@ -77,6 +78,7 @@ export function parseEvalArgs(args: string[]): EvalArgs {
       "drain-s": { type: "string" },
       "incidents-out": { type: "string" },
       "tenant-per-case": { type: "boolean", default: false },
+      "no-warmup": { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
     },
     strict: true,
@@ -138,6 +140,7 @@ export function parseEvalArgs(args: string[]): EvalArgs {
     drain_s: drain,
     incidents_out: values["incidents-out"],
     tenant_per_case: values["tenant-per-case"]!,
+    warmup: !values["no-warmup"],
     verbose: values.verbose!,
   };
 }
@@ -305,6 +308,7 @@ async function runStream(
       speed: args.speed,
       max_cases: args.cases,
       tenant_per_case: args.tenant_per_case,
+      warmup: args.warmup,
       drain_ms: args.drain_s === undefined ? undefined : args.drain_s * 1000,
       on_progress: progress,
       on_status: say,

@@ -156,6 +156,8 @@ export interface StreamEvalOptions {
    * @default false: one tenant, detector state carries from case to case as in production
    */
   tenant_per_case?: boolean;
+  /** Replay the dataset's fault-free warm-up (RcaDataset.warmup) before the cases. @default true */
+  warmup?: boolean;
   /** Running Vigil only: wall time to keep listening after the replay. @default 45000 */
   drain_ms?: number;
   /** Embedded only: longest wall time to wait for the pipeline to drain. @default 600000 */
@@ -452,7 +454,11 @@ export async function evaluateStream(
     }
   };
   const replayStart = performance.now();
+  // fault-free data recorded before the cases (Nezha's construct_data) warms the detectors first; with
+  // fresh state per case it would only warm the first case's tenant, so it is skipped there
+  const warmup = perCase || options.warmup === false ? null : await dataset.warmup?.() ?? null;
   const stats = await replayCases(counting(), { send: (signal, body) => sink.send(signal, body) }, {
+    warmup,
     speed,
     gap_ms: options.gap_ms,
     signal: options.signal,
@@ -471,8 +477,10 @@ export async function evaluateStream(
   }));
   const delay = detectionDelay(aligned, { window_ms });
   // false incidents: unmatched onsets inside a warm-up (case data before fault_start − 1 window)
-  let warmupMs = 0;
+  const w = stats.warmup_extent;
+  let warmupMs = w ? w.end_ms - w.start_ms : 0;
   const inWarmup = (t: number) =>
+    (w !== undefined && t >= w.start_ms && t < w.end_ms) ||
     stats.extents.some((e, k) => t >= e.start_ms && t < stats.labels[k].fault_start_ms - window_ms);
   stats.extents.forEach((e, k) =>
     warmupMs += Math.max(0, stats.labels[k].fault_start_ms - window_ms - e.start_ms)

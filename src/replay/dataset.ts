@@ -13,6 +13,12 @@ export interface RcaDataset {
   /** Number of cases `cases()` yields. */
   readonly size: number;
   cases(): AsyncIterable<OfflineCase>;
+  /**
+   * Fault-free data recorded before the cases (Nezha's construct_data), replayed first in stream mode so
+   * detectors start warm; its time is also fault-free time for the false-incident rate. Absent when the
+   * dataset has none.
+   */
+  warmup?(): Promise<OfflineCase["input"] | null>;
 }
 
 /** One univariate series with its labelled anomaly windows (NAB's shape). */

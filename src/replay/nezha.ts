@@ -446,6 +446,38 @@ export async function loadNezhaCase(
   };
 }
 
+/**
+ * The fault-free warm-up of a Nezha-layout directory: the last `warmup_ms` (default 2 h) of
+ * `construct_data/{day}/metric` (and its traces where they survived) for the day of the first injection,
+ * or the first day that has construct data. Null when there is none.
+ */
+export async function loadNezhaWarmup(
+  dir: string,
+  options: { warmup_ms?: number; day?: string } = {},
+): Promise<OfflineCase["input"] | null> {
+  const construct = join(dir, "construct_data");
+  const days = listDir(construct).filter((d) => existsSync(join(construct, d, "metric"))).sort();
+  const day = options.day && days.includes(options.day) ? options.day : days[0];
+  if (!day) return null;
+  const metricDir = join(construct, day, "metric");
+  // the grid ends at the last sampled minute; take the last warmup_ms before it
+  const probe = new FrameBuilder(MINUTE_MS);
+  await readNezhaMetrics(metricDir, probe);
+  const all = probe.build();
+  const last = all.times_ms.at(-1);
+  if (last === undefined) return null;
+  const to_ms = last + MINUTE_MS;
+  const from_ms = Math.max(all.times_ms[0], to_ms - (options.warmup_ms ?? 2 * 60 * MINUTE_MS));
+  const builder = new FrameBuilder(MINUTE_MS);
+  await readNezhaMetrics(metricDir, builder, { from_ms, to_ms });
+  const frame = builder.build({ from_ms, to_ms });
+  const spans = await readNezhaSpans(
+    minuteFiles(join(construct, day, "trace"), day, "trace", from_ms, to_ms),
+  );
+  const graph = spans.length > 0 ? graphFromSpans(spans) : await readNezhaDependencies(metricDir);
+  return { frame, spans, ...(graph ? { graph } : {}) };
+}
+
 /** A Nezha-layout dataset; cases are ordered by injection time. */
 export async function loadNezha(
   dir: string = defaultNezhaDir(),
@@ -463,6 +495,7 @@ export async function loadNezha(
     kind: "rca",
     name,
     size: faults.length,
+    warmup: () => loadNezhaWarmup(dir, { day: faults[0]?.day }),
     async *cases() {
       for (const fault of faults) yield await loadNezhaCase(dir, fault, { ...options, rootCauses, name });
     },

@@ -3,6 +3,7 @@ import {
   defaultNezhaDir,
   graphFromSpans,
   loadNezha,
+  loadNezhaWarmup,
   logTemplate,
   parseNezhaTime,
   serviceOfPod,
@@ -75,5 +76,18 @@ Deno.test({
     ok(spans!.length > 10_000, `spans: ${spans!.length}`);
     ok(spans!.every((s) => frame.series.has(s.service)), "span services are metric services");
     ok(graph!.edges.some((e) => e.caller === "frontend" && e.callee === "productcatalogservice"));
+  },
+});
+
+Deno.test({
+  name: "loadNezhaWarmup() reads the last 2 h of construct_data as a fault-free frame on the minute grid",
+  ignore: !present,
+  fn: async () => {
+    const w = await loadNezhaWarmup(defaultNezhaDir(), { day: "2022-08-22" });
+    ok(w, "no warm-up found");
+    strictEqual(w.frame.step_ms, 60_000);
+    strictEqual(w.frame.times_ms.length, 120);
+    ok(w.frame.series.has("frontend") && w.frame.series.has("adservice"), [...w.frame.series.keys()].join());
+    ok(w.frame.series.get("frontend")!.has("CpuUsageRate(%)"));
   },
 });

@@ -165,6 +165,11 @@ export interface ReplayOptions {
   gap_ms?: number;
   /** Where the replay timeline starts (epoch ms). @default the first case's own start */
   start_ms?: number;
+  /**
+   * Fault-free data replayed before the first case, ending `gap_ms` before it (see RcaDataset.warmup).
+   * Its extent on the replay timeline is returned as `warmup_extent`.
+   */
+  warmup?: OfflineCase["input"] | null;
   /** Called after each case with its shifted label. */
   on_case?: (label: LabelledCase, index: number) => void;
   signal?: AbortSignal;
@@ -180,6 +185,8 @@ export interface ReplayStats {
   readonly labels: LabelledCase[];
   /** Per case (parallel to `labels`): its data's extent on the replay timeline, [start_ms, end_ms). */
   readonly extents: { start_ms: number; end_ms: number }[];
+  /** The warm-up's extent on the replay timeline, when one was replayed. */
+  readonly warmup_extent?: { start_ms: number; end_ms: number };
 }
 
 /** Replays cases in order to a sink; returns what was sent and the shifted labels. */
@@ -198,18 +205,9 @@ export async function replayCases(
   let bytes = 0;
   let cursor: number | undefined = options.start_ms;
   let lastEvent: number | undefined;
-  for await (const c of cases) {
-    options.signal?.throwIfAborted();
-    const t0 = c.input.frame.times_ms[0] ?? c.label.fault_start_ms;
-    const tEnd = (c.input.frame.times_ms.at(-1) ?? t0) + c.input.frame.step_ms;
-    const shift = cursor === undefined ? 0 : cursor - t0;
-    cursor = tEnd + shift + gap;
-    const label: LabelledCase = {
-      ...c.label,
-      fault_start_ms: c.label.fault_start_ms + shift,
-      ...(c.label.fault_end_ms !== undefined ? { fault_end_ms: c.label.fault_end_ms + shift } : {}),
-    };
-    for (const b of caseToOtlp(c, { shift_ms: shift })) {
+  let warmup_extent: { start_ms: number; end_ms: number } | undefined;
+  const send = async (batches: OtlpBatch[]) => {
+    for (const b of batches) {
       options.signal?.throwIfAborted();
       if (lastEvent !== undefined && Number.isFinite(speed)) {
         const wait = (b.time_ms - lastEvent) / speed;
@@ -221,9 +219,39 @@ export async function replayCases(
       requests[b.signal]++;
       bytes += body.byteLength;
     }
+  };
+  for await (const c of cases) {
+    options.signal?.throwIfAborted();
+    const t0 = c.input.frame.times_ms[0] ?? c.label.fault_start_ms;
+    const tEnd = (c.input.frame.times_ms.at(-1) ?? t0) + c.input.frame.step_ms;
+    const shift = cursor === undefined ? 0 : cursor - t0;
+    cursor = tEnd + shift + gap;
+    const label: LabelledCase = {
+      ...c.label,
+      fault_start_ms: c.label.fault_start_ms + shift,
+      ...(c.label.fault_end_ms !== undefined ? { fault_end_ms: c.label.fault_end_ms + shift } : {}),
+    };
+    if (options.warmup && labels.length === 0) {
+      const w = options.warmup;
+      const wStart = w.frame.times_ms[0];
+      const wEnd = (w.frame.times_ms.at(-1) ?? wStart) + w.frame.step_ms;
+      if (wStart !== undefined) {
+        const wShift = t0 + shift - gap - wEnd;
+        await send(caseToOtlp({ label: { ...c.label, id: "warmup" }, input: w }, { shift_ms: wShift }));
+        warmup_extent = { start_ms: wStart + wShift, end_ms: wEnd + wShift };
+      }
+    }
+    await send(caseToOtlp(c, { shift_ms: shift }));
     labels.push(label);
     extents.push({ start_ms: t0 + shift, end_ms: tEnd + shift });
     options.on_case?.(label, labels.length - 1);
   }
-  return { cases: labels.length, requests, bytes, labels, extents };
+  return {
+    cases: labels.length,
+    requests,
+    bytes,
+    labels,
+    extents,
+    ...(warmup_extent ? { warmup_extent } : {}),
+  };
 }

@@ -104,3 +104,21 @@ Deno.test("httpSink() POSTs protobuf to /v1/{signal} and surfaces a non-2xx stat
   }
   ok(failed, "a 503 fails the replay with the status in the message");
 });
+
+Deno.test("replayCases() sends the warm-up first, ending gap_ms before the first case, and reports its extent", async () => {
+  const sent: { signal: string; body: Uint8Array }[] = [];
+  const warm = tinyCase(5_000, "w").input;
+  const stats = await replayCases(cases(tinyCase(1_000_000, "a")), {
+    send: (signal, body) => Promise.resolve(void sent.push({ signal, body })),
+  }, { warmup: warm, speed: Infinity, gap_ms: 10_000 });
+  deepStrictEqual(stats.warmup_extent, { start_ms: 1_000_000 - 10_000 - 3_000, end_ms: 1_000_000 - 10_000 });
+  const times = sent.filter((s) => s.signal === "metrics").map((s) =>
+    Number(
+      BigInt(
+        decodeOtlp("metrics", s.body).resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0]
+          .timeUnixNano,
+      ) / 1_000_000n,
+    )
+  );
+  deepStrictEqual(times, [987_000, 988_000, 989_000, 1_000_000, 1_001_000, 1_002_000]);
+});
