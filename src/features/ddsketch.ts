@@ -145,16 +145,23 @@ export class DDSketch {
   /** Non-zero bins as ascending [key, count] arrays, collapsed as the dense store would. */
   #pairs(): [number[], number[]] {
     if (this.#bins.length === 0) {
+      // ≤ SPARSE_MAX distinct keys: insertion sort, clamping keys below the collapse floor to it
+      const sk = this.#sk, sc = this.#sc;
       let hi = -Infinity;
-      for (const k of this.#sk) if (k > hi) hi = k;
+      for (let i = 0; i < sk.length; i++) if (sk[i] > hi) hi = sk[i];
       const floor = hi - this.max_bins + 1;
-      const m = new Map<number, number>();
-      this.#sk.forEach((k, i) => {
-        const t = k < floor ? floor : k;
-        m.set(t, (m.get(t) ?? 0) + this.#sc[i]);
-      });
-      const keys = [...m.keys()].sort((a, b) => a - b);
-      return [keys, keys.map((k) => m.get(k)!)];
+      const keys: number[] = [], counts: number[] = [];
+      for (let i = 0; i < sk.length; i++) {
+        const k = sk[i] < floor ? floor : sk[i];
+        let j = keys.length;
+        while (j > 0 && keys[j - 1] > k) j--;
+        if (j > 0 && keys[j - 1] === k) counts[j - 1] += sc[i];
+        else {
+          keys.splice(j, 0, k);
+          counts.splice(j, 0, sc[i]);
+        }
+      }
+      return [keys, counts];
     }
     const keys: number[] = [], counts: number[] = [];
     const b = this.#bins;
