@@ -21,6 +21,19 @@ export interface GraphEdge {
   readonly errors: number;
   readonly latency_p50_ms?: number;
   readonly latency_p99_ms?: number;
+  /**
+   * The same edge window by window (ascending), where the graph keeps windows: what callers observed of
+   * the callee over time (calls, failed calls, p90 of the caller-side latency). Optional (additive).
+   */
+  readonly series?: readonly GraphEdgeWindow[];
+}
+
+/** One window of one graph edge. */
+export interface GraphEdgeWindow {
+  readonly window_start_ms: number;
+  readonly calls: number;
+  readonly errors: number;
+  readonly latency_p90_ms: number;
 }
 
 export interface ServiceGraphSnapshot {

@@ -42,6 +42,11 @@ export class FrameBuffer {
     }
   }
 
+  /** The services buffered now. */
+  services(): ReadonlySet<string> {
+    return new Set(this.#data.keys());
+  }
+
   #evict(): void {
     const oldest = this.#latest - (this.#capacity - 1) * this.#step;
     for (const [service, inds] of this.#data) {

@@ -20,6 +20,7 @@ import {
   type EdgeType,
   GraphAssembler,
   type GraphAssemblerOptions,
+  type GraphEdgeJson,
   type GraphWindowJson,
   mergeGraphWindows,
   type ServiceGraphCounters,
@@ -71,6 +72,14 @@ export function snapshotOf(windows: GraphWindowJson[], t_ms: number, from_ms: nu
 const edgeKey = (e: { caller: string; callee: string; type: EdgeType }) =>
   `${e.caller}\u0000${e.callee}\u0000${e.type}`;
 
+// A window's edges are immutable once closed and appear in many consecutive snapshots: decode once.
+const p90Cache = new WeakMap<GraphEdgeJson, number>();
+function p90Of(e: GraphEdgeJson): number {
+  let v = p90Cache.get(e);
+  if (v === undefined) p90Cache.set(e, v = DDSketch.fromJSON(e.latency).quantile(0.9));
+  return v;
+}
+
 /** Every edge window by window (what callers observed of each callee over time), ascending. */
 function edgeSeries(windows: GraphWindowJson[]): Map<string, GraphEdgeWindow[]> {
   const out = new Map<string, GraphEdgeWindow[]>();
@@ -83,7 +92,7 @@ function edgeSeries(windows: GraphWindowJson[]): Map<string, GraphEdgeWindow[]> 
         window_start_ms: w.window_start_ms,
         calls: e.calls,
         errors: e.errors,
-        latency_p90_ms: DDSketch.fromJSON(e.latency).quantile(0.9),
+        latency_p90_ms: p90Of(e),
       });
     }
   }

@@ -8,13 +8,14 @@
 import type { FeatureRecord } from "../core/feature_record.ts";
 import type { ServiceGraphSnapshot } from "../core/rca.ts";
 import { type AnomalyRecord, anomalyRecord } from "../detect/anomaly_record.ts";
-import type { DetectionResult, Detector } from "../detect/detector.ts";
+import { type DetectionResult, type Detector, toDetectionResult } from "../detect/detector.ts";
 import { detectionIndicators, featureIndicators } from "../detect/feature_indicators.ts";
 import { FrameBuffer } from "../detect/frame_buffer.ts";
 import { createDetector } from "../detect/registry.ts";
 import { createLocalizer } from "../localize/registry.ts";
 import type { IncidentRecord } from "./incident_record.ts";
 import { IncidentTracker } from "./incident_tracker.ts";
+import { edgeIndicators } from "./edge_indicators.ts";
 
 export interface IncidentEngineOptions {
   /** @default 10000 */
@@ -33,6 +34,11 @@ export interface IncidentEngineOptions {
   open_after_windows?: number;
   /** Quiet windows before an incident resolves. @default 3 */
   recovery_windows?: number;
+  /**
+   * Windows after the onset during which an open incident is re-localized as evidence arrives (what
+   * callers observed comes with the service graph, a few windows behind the records). @default 6
+   */
+  relocalize_windows?: number;
 }
 
 export interface IncidentEngineCounters {
@@ -44,7 +50,12 @@ export interface IncidentEngineCounters {
 }
 
 interface TenantState {
+  tenant: string;
   detector: Detector;
+  /** Scores what callers observe of each service (edge indicators), apart from its own records. */
+  edgeDetector: Detector;
+  /** Start of the newest graph window taken. */
+  edgeUntil: number;
   tracker: IncidentTracker;
   frame: FrameBuffer;
   current: number;
@@ -78,6 +89,7 @@ export class IncidentEngine {
       entry_services: [],
       open_after_windows: 2,
       recovery_windows: 3,
+      relocalize_windows: 6,
       ...options,
     };
     // validate the component configs once, up front (unknown names and keys are rejected here)
@@ -93,13 +105,17 @@ export class IncidentEngine {
     let s = this.#tenants.get(tenant);
     if (!s) {
       s = {
+        tenant,
         detector: createDetector(this.#o.detector, this.#o.detector_config),
+        edgeDetector: createDetector(this.#o.detector, this.#o.detector_config),
+        edgeUntil: -Infinity,
         tracker: new IncidentTracker({
           tenant,
           localizer: createLocalizer(this.#o.localizer, this.#o.localizer_config),
           entry_services: this.#o.entry_services,
           open_after_windows: this.#o.open_after_windows,
           recovery_windows: this.#o.recovery_windows,
+          relocalize_windows: this.#o.relocalize_windows,
         }),
         frame: new FrameBuffer({ step_ms: this.#o.window_ms, capacity: this.#o.history_windows }),
         current: -Infinity,
@@ -135,7 +151,7 @@ export class IncidentEngine {
     const s = this.#state(rec.tenant);
     const out: EngineOutput = { anomalies: [], incidents: [] };
     if (rec.window_start_ms > s.current) {
-      out.incidents.push(...this.#step(s, graph));
+      out.incidents.push(...this.#step(s, graph, out.anomalies));
       s.current = rec.window_start_ms;
     }
     const values = featureIndicators(rec);
@@ -173,9 +189,36 @@ export class IncidentEngine {
     return [...this.#tenants.values()].flatMap((s) => s.tracker.open);
   }
 
-  #step(s: TenantState, graph?: ServiceGraphSnapshot): IncidentRecord[] {
+  #step(s: TenantState, graph?: ServiceGraphSnapshot, anomalies?: AnomalyRecord[]): IncidentRecord[] {
     if (s.pending.size === 0) return [];
     const t = s.current;
+    // What callers observed of each service in this window (from the graph's per-window edge series):
+    // a service whose own telemetry looks fine, or has stopped, still shows in its callers' calls to it.
+    // The graph closes a window later than the reducer (it waits for unpaired span halves), so each
+    // step takes every graph window closed since the last one; the newest one's verdicts join this step.
+    const services = s.frame.services();
+    const fresh = graphWindowsAfter(graph, s.edgeUntil, t);
+    for (const w of fresh) {
+      const last = w === fresh[fresh.length - 1];
+      for (const [service, values] of edgeIndicators(graph, w, { services })) {
+        s.frame.add(service, w, values);
+        let e: DetectionResult;
+        try {
+          e = s.edgeDetector.observe(service, { time_ms: w, values });
+        } catch (err) {
+          if (!(err instanceof RangeError)) throw err;
+          continue;
+        }
+        if (e.anomalous) {
+          this.counters.anomalies++;
+          anomalies?.push(anomalyRecord(s.tenant, this.#o.detector, e));
+        }
+        if (!last) continue;
+        const own = s.pending.get(service);
+        s.pending.set(service, own ? mergeDetections(own, e) : { ...e, time_ms: t });
+      }
+      s.edgeUntil = w;
+    }
     const detections = [...s.pending.values()];
     s.pending.clear();
     this.counters.windows_stepped++;
@@ -183,4 +226,24 @@ export class IncidentEngine {
     this.counters.incident_records += records.length;
     return records;
   }
+}
+
+/** One service's detection from two sources (its own records, what its callers observed). */
+function mergeDetections(a: DetectionResult, b: DetectionResult): DetectionResult {
+  return toDetectionResult(a.service, a.time_ms, [...a.indicators, ...b.indicators]);
+}
+
+/** Window starts of the graph's edge series in (after_ms, until_ms], ascending. */
+function graphWindowsAfter(
+  graph: ServiceGraphSnapshot | undefined,
+  after_ms: number,
+  until_ms: number,
+): number[] {
+  const starts = new Set<number>();
+  for (const e of graph?.edges ?? []) {
+    for (const w of e.series ?? []) {
+      if (w.window_start_ms > after_ms && w.window_start_ms <= until_ms) starts.add(w.window_start_ms);
+    }
+  }
+  return [...starts].sort((a, b) => a - b);
 }

@@ -165,7 +165,18 @@ export class IncidentTracker {
       if (o.windows > 1 && o.windows <= this.#o.relocalize_windows + 1 && active) changed.add(o);
       if (changed.has(o)) {
         this.#others = new Set();
-        o.record = this.#build(o, time_ms, context, o.record.revision + (o.windows > 1 ? 1 : 0));
+        if (o.windows > this.#o.relocalize_windows + 1) {
+          // Past the re-localization period the diagnosis stands: services joining late are after-effects
+          // (and the onset baseline has scrolled out of the graph's look-back), so only membership changes.
+          const top = o.record.root_causes[0]?.service;
+          o.record = this.#finish({
+            ...o.record,
+            updated_ms: time_ms,
+            revision: o.record.revision + 1,
+            anomalous_services: [...o.members].sort(),
+            suppressed_symptoms: [...o.members].filter((m) => m !== top).sort(),
+          });
+        } else o.record = this.#build(o, time_ms, context, o.record.revision + (o.windows > 1 ? 1 : 0));
         out.push(o.record);
       }
     }

@@ -31,7 +31,7 @@ export interface AnomalyDescentOptions {
   explained_discount?: number;
   /** Indicators ignored (ratios whose count is scored instead). @default ["error_rate"] */
   exclude_indicators?: readonly string[];
-  /** Indicators scored in both directions (a fall counts too). @default ["rate"] */
+  /** Indicators scored in both directions (a fall counts too). @default ["rate", "edge_in_calls"] */
   two_sided_indicators?: readonly string[];
 }
 
@@ -40,7 +40,11 @@ interface Moved {
   indicator: string;
   median: number;
   peak: number;
+  /** The largest change of the service's own indicators (not what its callers observed of it). */
+  own?: Moved;
 }
+
+const EDGE_PREFIX = "edge_in_";
 
 /** The largest robust change of every service's indicators after the onset. */
 export function serviceAnomalies(
@@ -51,10 +55,11 @@ export function serviceAnomalies(
   const t0 = onsetIndex(frame, input.anomaly_start_ms);
   const rel = options.relative_floor ?? 0.05;
   const exclude = new Set(options.exclude_indicators ?? ["error_rate"]);
-  const twoSided = new Set(options.two_sided_indicators ?? ["rate"]);
+  const twoSided = new Set(options.two_sided_indicators ?? ["rate", "edge_in_calls"]);
   const out = new Map<string, Moved>();
   for (const [service, indicators] of frame.series) {
     let best: Moved = { z: 0, indicator: "", median: NaN, peak: NaN };
+    let own: Moved = best;
     for (const [indicator, col] of indicators) {
       if (exclude.has(indicator)) continue;
       const base = sortedFinite(col, 0, t0);
@@ -74,19 +79,24 @@ export function serviceAnomalies(
         if (z > best.z || (z === best.z && indicator < best.indicator)) {
           best = { z, indicator, median: med, peak: v };
         }
+        if (!indicator.startsWith(EDGE_PREFIX) && (z > own.z || (z === own.z && indicator < own.indicator))) {
+          own = { z, indicator, median: med, peak: v };
+        }
       }
     }
     // A service that reported just before the onset and has not reported since stopped: the strongest
     // evidence there is (a crashed pod sends nothing, its callers only see refused connections).
+    // (Its own indicators only: what callers observed of it goes on after it stopped.)
     let before = false, after = false;
-    for (const col of indicators.values()) {
+    for (const [indicator, col] of indicators) {
+      if (indicator.startsWith(EDGE_PREFIX)) continue;
       for (let i = Math.max(0, t0 - 3); i < t0; i++) if (Number.isFinite(col[i])) before = true;
       for (let i = t0; i < col.length; i++) if (Number.isFinite(col[i])) after = true;
     }
     if (before && !after && t0 < frame.times_ms.length) {
-      best = { z: 4 * (options.anomalous_z ?? 5), indicator: "rate", median: NaN, peak: NaN };
+      best = own = { z: 4 * (options.anomalous_z ?? 5), indicator: "rate", median: NaN, peak: NaN };
     }
-    if (best.indicator !== "") out.set(service, best);
+    if (best.indicator !== "") out.set(service, { ...best, own });
   }
   return out;
 }
@@ -98,6 +108,23 @@ export class AnomalyDescentLocalizer implements Localizer {
   localize(input: LocalizeInput): RootCauseCandidate[] {
     const moved = serviceAnomalies(input, this.options);
     const threshold = this.options.anomalous_z ?? 5;
+    // What callers observed of a service counts only where the caller's own side is ruled out.
+    if (input.graph) {
+      for (const [service, m] of moved) {
+        if (!m.indicator.startsWith(EDGE_PREFIX) || m.z < threshold) continue;
+        if (
+          !edgeEvidenceHolds(input.graph, service, m.indicator, {
+            moved,
+            onset_ms: input.anomaly_start_ms,
+            threshold,
+            relative_floor: this.options.relative_floor ?? 0.05,
+          })
+        ) {
+          if (m.own && m.own.indicator !== "") moved.set(service, m.own);
+          else moved.delete(service);
+        }
+      }
+    }
     const discount = this.options.explained_discount ?? 0.9;
     const callees = new Map<string, Set<string>>();
     for (const e of input.graph?.edges ?? []) {
@@ -144,4 +171,84 @@ export function serviceOfPeer(id: string, services: ReadonlyMap<string, unknown>
   if (services.has(id)) return id;
   const last = id.slice(id.lastIndexOf("/") + 1);
   return last !== id && services.has(last) ? last : id;
+}
+
+/**
+ * Whether a rise of what callers observe of `service` (`edge_in_latency_p90`, `edge_in_errors`,
+ * `edge_in_calls`) is the service's own: an edge A → X slows down or fails when X is slow or its egress
+ * is, but also when A's egress is. So the rise counts when it is seen from two callers or more, or when a
+ * caller that sees it has another callee whose edge did not move (its own side is fine). A single caller
+ * with a single callee cannot tell which end it is: the evidence is left out (the caller's own symptoms
+ * decide, as without a graph).
+ */
+export function edgeEvidenceHolds(
+  graph: NonNullable<LocalizeInput["graph"]>,
+  service: string,
+  indicator: string,
+  options: {
+    moved: ReadonlyMap<string, unknown>;
+    onset_ms: number;
+    threshold: number;
+    relative_floor: number;
+  },
+): boolean {
+  const which = indicator.slice(EDGE_PREFIX.length);
+  // caller → callee (a service, virtual peers mapped onto theirs) → window → merged edge window
+  const pairs = new Map<string, Map<string, Map<number, { calls: number; errors: number; lat: number }>>>();
+  for (const e of graph.edges) {
+    const callee = serviceOfPeer(e.callee, options.moved);
+    if (callee === e.caller) continue;
+    let byCallee = pairs.get(e.caller);
+    if (!byCallee) pairs.set(e.caller, byCallee = new Map());
+    let ws = byCallee.get(callee);
+    if (!ws) byCallee.set(callee, ws = new Map());
+    for (const w of e.series ?? []) {
+      const m = ws.get(w.window_start_ms) ?? { calls: 0, errors: 0, lat: 0 };
+      m.calls += w.calls;
+      m.errors += w.errors;
+      if (Number.isFinite(w.latency_p90_ms)) m.lat += w.calls * w.latency_p90_ms;
+      ws.set(w.window_start_ms, m);
+    }
+  }
+  const rose = (ws: Map<number, { calls: number; errors: number; lat: number }>): boolean | null => {
+    const base: number[] = [];
+    let peak = -Infinity;
+    let trough = Infinity;
+    for (const [t, w] of ws) {
+      const v = which === "errors"
+        ? w.errors
+        : which === "calls"
+        ? w.calls
+        : w.calls > 0
+        ? w.lat / w.calls
+        : NaN;
+      if (!Number.isFinite(v)) continue;
+      if (t < options.onset_ms) base.push(v);
+      else {
+        peak = Math.max(peak, v);
+        trough = Math.min(trough, v);
+      }
+    }
+    if (base.length < 3) return null;
+    if (!Number.isFinite(peak)) return which !== "latency_p90"; // calls stopped altogether
+    base.sort((a, b) => a - b);
+    const med = quantileSorted(base, 0.5);
+    const iqr = quantileSorted(base, 0.75) - quantileSorted(base, 0.25);
+    let scale = Math.max(iqr, options.relative_floor * Math.abs(med), 1e-9);
+    if (which !== "latency_p90") scale = Math.max(scale, Math.sqrt(Math.max(0, med) + 1));
+    const z = which === "calls" ? Math.max(peak - med, med - trough) / scale : (peak - med) / scale;
+    return z >= options.threshold;
+  };
+  const risingCallers: string[] = [];
+  for (const [caller, byCallee] of pairs) {
+    const ws = byCallee.get(service);
+    if (ws && rose(ws) === true) risingCallers.push(caller);
+  }
+  if (risingCallers.length >= 2) return true;
+  for (const caller of risingCallers) {
+    for (const [callee, ws] of pairs.get(caller)!) {
+      if (callee !== service && rose(ws) === false) return true;
+    }
+  }
+  return false;
 }

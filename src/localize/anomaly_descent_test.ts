@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { LocalizeInput, ServiceGraphSnapshot } from "../core/rca.ts";
-import { AnomalyDescentLocalizer, serviceOfPeer } from "./anomaly_descent.ts";
+import { AnomalyDescentLocalizer, edgeEvidenceHolds, serviceOfPeer } from "./anomaly_descent.ts";
 
 const N = 40, ONSET = 30, STEP = 10_000;
 const col = (f: (t: number) => number) => Float64Array.from({ length: N }, (_, t) => f(t));
@@ -51,4 +51,54 @@ Deno.test("AnomalyDescentLocalizer.localize() names a service that stopped repor
   assert.match(ranked[0].evidence[0], /stopped reporting/);
   assert.equal(serviceOfPeer("mysql/db", new Map([["db", 1]])), "db");
   assert.equal(serviceOfPeer("redis", new Map([["db", 1]])), "redis");
+});
+
+Deno.test("edgeEvidenceHolds() counts a callee's edge rise only when the caller's own side is ruled out", () => {
+  const w = (t: number, lat: number) => ({ window_start_ms: t, calls: 10, errors: 0, latency_p90_ms: lat });
+  const flat = [0, 1, 2, 3, 4, 5].map((i) => w(i * 10, 10));
+  const slow = [0, 1, 2, 3, 4, 5].map((i) => w(i * 10, i >= 4 ? 200 : 10));
+  const edge = (caller: string, callee: string, series: ReturnType<typeof w>[]) => ({
+    caller,
+    callee,
+    calls: 60,
+    errors: 0,
+    series,
+  });
+  const moved = new Map([["a", 1], ["b", 1], ["x", 1], ["y", 1]]);
+  const o = { moved, onset_ms: 40, threshold: 5, relative_floor: 0.05 };
+  // one caller, one callee: either end could be slow
+  assert.equal(
+    edgeEvidenceHolds({ nodes: [], edges: [edge("a", "x", slow)] }, "x", "edge_in_latency_p90", o),
+    false,
+  );
+  // the caller's other callee is fine: the caller's egress is not the cause
+  assert.equal(
+    edgeEvidenceHolds(
+      { nodes: [], edges: [edge("a", "x", slow), edge("a", "y", flat)] },
+      "x",
+      "edge_in_latency_p90",
+      o,
+    ),
+    true,
+  );
+  // the caller's other callee slowed too: the caller's side
+  assert.equal(
+    edgeEvidenceHolds(
+      { nodes: [], edges: [edge("a", "x", slow), edge("a", "y", slow)] },
+      "x",
+      "edge_in_latency_p90",
+      o,
+    ),
+    false,
+  );
+  // two callers see it
+  assert.equal(
+    edgeEvidenceHolds(
+      { nodes: [], edges: [edge("a", "x", slow), edge("b", "x", slow)] },
+      "x",
+      "edge_in_latency_p90",
+      o,
+    ),
+    true,
+  );
 });
