@@ -15,7 +15,8 @@
  * input (truncated varints or lengths, lengths past the enclosing message, wire types 3/4/6/7, field 0,
  * a known field with the wrong wire type) throws {@link OtlpScanError}; the walk always advances, so it can
  * neither loop nor read out of bounds. Sub-messages that are skipped (events, links, array/kvlist values)
- * are checked only for their length prefix.
+ * are checked only for their length prefix, and an attribute whose key Vigil does not read only up to
+ * its key (its value is never looked at).
  */
 
 /** Thrown for bytes that are not a well-formed OTLP request. Callers count it and reject the message. */
@@ -445,6 +446,8 @@ function readKeyValue(r: Reader, end: number, keys: KeyTable): number {
       const e = r.len(end);
       id = keys.match(r.buf, r.pos, e);
       r.pos = e;
+      // a key Vigil does not read: the value is not looked at (the caller moves to the KeyValue's end)
+      if (id === 0) return 0;
     } else if (f === 2) {
       expectWt(r, 2, "KeyValue.value");
       valEnd = r.len(end);
