@@ -19,11 +19,16 @@ export type IndicatorFamily =
   | "errors"
   | "success"
   | "traffic"
+  | "restarts"
+  | "callers"
   | "other";
 
 /** The family of an indicator, by name. */
 export function indicatorFamily(name: string): IndicatorFamily {
   const n = name.toLowerCase();
+  if (n.startsWith("edge_in_")) return "callers"; // what callers observed (src/incident/edge_indicators.ts)
+  if (/restart|oomkill|oom_kill/.test(n)) return "restarts";
+  if (/network|packet|retrans|tcp/.test(n)) return "network"; // network errors are the network's
   if (/success/.test(n)) return "success";
   if (/err|fail|5xx|exception/.test(n)) return "errors";
   if (/cpu/.test(n)) return "cpu";
@@ -130,6 +135,10 @@ export function classifyFault(
     }
   }
 
+  // ERROR log records of the service itself (the `log_errors` feature) when no templates are given.
+  const logErrors = devs.find((d) => d.indicator === "log_errors");
+  if (logErrors && logErrors.signed > 0) errorLogShift = Math.max(errorLogShift, logErrors.score);
+
   const votes: [FaultType, number][] = [];
   const cpu = up("cpu");
   const mem = up("memory");
@@ -138,6 +147,15 @@ export function classifyFault(
   const net = Math.max(up("network"), down("network"));
   const errs = Math.max(up("errors"), down("success"), spanErrRise > 0.05 ? 10 * spanErrRise * moved : 0);
   const traffic = down("traffic");
+  // What callers observed of the service: latency and failed calls per window.
+  const seen = (name: string) => {
+    const d = devs.find((x) => x.indicator === name);
+    return d && d.signed > 0 ? d.score : 0;
+  };
+  const callerLat = seen("edge_in_latency_p90");
+  const callerErrs = seen("edge_in_errors");
+  const stopped = candidate.evidence.some((e) => /stopped reporting/.test(e));
+  const restarts = up("restarts");
 
   if (cpu >= moved) votes.push(["cpu", cpu]);
   if (mem >= moved) votes.push(["memory", mem]);
@@ -146,12 +164,19 @@ export function classifyFault(
     votes.push(["code_exception", Math.max(errorLogShift, errs)]);
   } else if (errs >= moved) votes.push(["code_return", errs]);
   else if (logShift >= moved && lat < moved) votes.push(["code_return", logShift * 0.8]);
-  if (lat >= moved && cpu < moved) {
-    // Latency without resource pressure: the network. Losses show as errors or traffic drops on top.
-    votes.push([errs >= moved || net >= 2 * moved ? "packet_loss" : "network_delay", lat * 0.8]);
+  if (Math.max(lat, callerLat) >= moved && cpu < moved && mem < moved && disk < moved) {
+    // Latency without resource pressure: the network. Losses show as network errors or failed calls.
+    const loss = net >= moved || (callerErrs >= moved && callerLat >= moved);
+    // Callers see it slow while its own spans are not: its egress (a delay that only callers measure).
+    const egress = callerLat >= moved && lat < moved;
+    votes.push([loss ? "packet_loss" : "network_delay", Math.max(lat * 0.8, egress ? callerLat : 0)]);
   }
   const gone = fam.size > 0 && traffic >= 2 * moved && cpu < moved && mem < moved;
   if (gone) votes.push(["pod_failure", traffic]);
+  // A crashed pod: it restarted, stopped reporting, or its callers' calls fail while its traffic falls.
+  if (stopped || restarts >= moved || (callerErrs >= moved && traffic >= moved && net < moved)) {
+    votes.push(["pod_failure", Math.max(restarts, callerErrs, stopped ? 10 * moved : 0) * 1.5]);
+  }
 
   votes.sort((a, b) => b[1] - a[1]);
   if (votes.length === 0) {

@@ -5,7 +5,17 @@ import { classifyFault, indicatorFamily } from "./fault_classifier.ts";
 const N = 60;
 const ONSET = 45;
 function frameWith(moves: Record<string, number>): MetricFrame {
-  const inds = ["cpu", "mem", "latency_p99", "error_rate", "rps"];
+  const inds = [
+    "cpu",
+    "mem",
+    "latency_p99",
+    "error_rate",
+    "rps",
+    "k8s.pod.network.errors",
+    "restarts",
+    "edge_in_latency_p90",
+    "edge_in_errors",
+  ];
   const m = new Map<string, Float64Array>();
   for (const [j, ind] of inds.entries()) {
     m.set(
@@ -49,4 +59,16 @@ Deno.test("indicatorFamily() reads Vigil's and datasets' indicator names", () =>
   assert.equal(indicatorFamily("PodSuccessRate(%)"), "success");
   assert.equal(indicatorFamily("latency_p99"), "latency");
   assert.equal(indicatorFamily("MemoryUsage(Mi)"), "memory");
+});
+
+Deno.test("classifyFault() reads network errors, restarts and what callers observed", () => {
+  assert.equal(indicatorFamily("k8s.pod.network.errors"), "network");
+  assert.equal(indicatorFamily("edge_in_errors"), "callers");
+  // callers see it slow, its own spans are not: a delay on its egress
+  assert.equal(classify({ edge_in_latency_p90: 60 }), "network_delay");
+  // slow and losing packets
+  assert.equal(classify({ latency_p99: 60, "k8s.pod.network.errors": 60 }), "packet_loss");
+  // it restarted; or its callers' calls fail while its traffic falls
+  assert.equal(classify({ restarts: 60 }), "pod_failure");
+  assert.equal(classify({ edge_in_errors: 60, rps: -30 }), "pod_failure");
 });
