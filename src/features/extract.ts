@@ -4,7 +4,7 @@
  * deterministic in the bytes: the same message always gives the same partials, which is what makes
  * redelivery deduplicable (Nats-Msg-Id) and results independent of the number of workers.
  */
-import { idHex, Interner, type ResourceView, scanLogs, scanMetrics, scanTraces } from "./otlp_scan.ts";
+import { Interner, type ResourceView, scanLogs, scanMetrics, scanTraces } from "./otlp_scan.ts";
 import {
   addMetricPoint,
   isErrorSpan,
@@ -44,11 +44,48 @@ export function isHostOnlyResource(r: ResourceView): boolean {
     (r.host !== "" || r.node !== "");
 }
 
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
+const latin = new TextDecoder("utf-8");
+
+/** Lower-case hex of many ids, appended to one byte buffer and decoded into one string at the end. */
+class HexColumn {
+  #buf = new Uint8Array(1 << 16);
+  #pos = 0;
+  /** Appends the hex of `id`; returns the end offset (in characters) after it. */
+  put(id: Uint8Array): number {
+    const n = id.length;
+    if (this.#pos + 2 * n > this.#buf.length) {
+      const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#pos + 2 * n));
+      next.set(this.#buf.subarray(0, this.#pos));
+      this.#buf = next;
+    }
+    const b = this.#buf;
+    let p = this.#pos;
+    for (let i = 0; i < n; i++) {
+      const x = id[i];
+      b[p++] = HEX_DIGITS[x >> 4];
+      b[p++] = HEX_DIGITS[x & 15];
+    }
+    this.#pos = p;
+    return p;
+  }
+  reset(): void {
+    this.#pos = 0;
+  }
+  /** Everything appended since the last take() or reset(), as one string; resets. */
+  take(): string {
+    const s = latin.decode(this.#buf.subarray(0, this.#pos));
+    this.#pos = 0;
+    return s;
+  }
+}
+
 export class Extractor {
   readonly window_ms: number;
   readonly graph: boolean;
   readonly #interner = new Interner();
   readonly #miner = new TemplateMiner();
+  readonly #hex = new HexColumn();
   constructor(options: ExtractorOptions = {}) {
     this.window_ms = options.window_ms ?? 10_000;
     if (!(Number.isInteger(this.window_ms) && this.window_ms > 0)) {
@@ -97,6 +134,9 @@ export class Extractor {
       if (this.graph) resources.push({ svc, pod, host, t: sw.window_start_ms });
     };
     let items = 0;
+    const hex = this.#hex;
+    hex.reset(); // a scan that threw may have left ids behind
+    const idEnds: number[] = [];
     if (signal === "traces") {
       scanTraces(bytes, (s) => {
         items++;
@@ -109,10 +149,12 @@ export class Extractor {
         noteResource(r.service, r.pod || r.instance, r.host || r.node, t, sw);
         if (this.graph && s.kind >= 2) {
           const [peer, pk] = s.kind === 3 || s.kind === 4 ? virtualPeer(s) : ["", ""];
+          // ids are written as hex into one buffer and sliced from one decoded string at the end
+          idEnds.push(hex.put(s.trace_id), hex.put(s.span_id), hex.put(s.parent_span_id));
           halves.push({
-            tr: idHex(s.trace_id),
-            id: idHex(s.span_id),
-            par: idHex(s.parent_span_id),
+            tr: "",
+            id: "",
+            par: "",
             svc: r.service,
             k: s.kind,
             st: t,
@@ -123,6 +165,16 @@ export class Extractor {
           });
         }
       }, opts);
+      if (halves.length > 0) {
+        const all = hex.take();
+        let at = 0;
+        for (let i = 0; i < halves.length; i++) {
+          const h = halves[i];
+          h.tr = all.slice(at, at = idEnds[3 * i]);
+          h.id = all.slice(at, at = idEnds[3 * i + 1]);
+          h.par = all.slice(at, at = idEnds[3 * i + 2]);
+        }
+      }
     } else if (signal === "metrics") {
       scanMetrics(bytes, (p) => {
         items++;

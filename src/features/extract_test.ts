@@ -168,3 +168,40 @@ Deno.test("extract() opens no service window for a host-only resource (no servic
   const pod = { attributes: [{ key: "k8s.pod.name", value: { stringValue: "p-0" } }] };
   assertEquals(reduce(["metrics", gauge(pod)]).map((r) => r.service), ["unknown_service"]);
 });
+
+Deno.test("extract() gives the same edge halves after a malformed message threw mid-scan", () => {
+  const good = encodeOtlp("traces", {
+    resourceSpans: [{
+      resource: res("api", "api-1"),
+      scopeSpans: [{
+        spans: [{
+          traceId: "0102030405060708090a0b0c0d0e0f10",
+          spanId: "1112131415161718",
+          parentSpanId: "2122232425262728",
+          name: "GET /x",
+          kind: 2,
+          startTimeUnixNano: ns(T0),
+          endTimeUnixNano: ns(T0 + 3),
+        }],
+      }],
+    }],
+  });
+  const ex = new Extractor({ window_ms: 10_000 });
+  const want = ex.extract("traces", "default", good).halves;
+  assertEquals([want[0].tr, want[0].id, want[0].par], [
+    "0102030405060708090a0b0c0d0e0f10",
+    "1112131415161718",
+    "2122232425262728",
+  ]);
+  // a second ResourceSpans whose resource has the wrong wire type: the first one's span is read (and its
+  // ids buffered) before the error is found
+  const bad = new Uint8Array([...good, 0x0a, 0x02, 0x08, 0x01]);
+  let threw = false;
+  try {
+    ex.extract("traces", "default", bad);
+  } catch {
+    threw = true;
+  }
+  assertEquals(threw, true);
+  assertEquals(ex.extract("traces", "default", good).halves, want);
+});
