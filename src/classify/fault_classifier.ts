@@ -135,10 +135,6 @@ export function classifyFault(
     }
   }
 
-  // ERROR log records of the service itself (the `log_errors` feature) when no templates are given.
-  const logErrors = devs.find((d) => d.indicator === "log_errors");
-  if (logErrors && logErrors.signed > 0) errorLogShift = Math.max(errorLogShift, logErrors.score);
-
   const votes: [FaultType, number][] = [];
   const cpu = up("cpu");
   const mem = up("memory");
@@ -178,6 +174,10 @@ export function classifyFault(
     votes.push(["pod_failure", Math.max(restarts, callerErrs, stopped ? 10 * moved : 0) * 1.5]);
   }
 
+  // A saturated resource makes a service time out and fail: its errors are then a consequence.
+  if (Math.max(cpu, mem, disk) >= moved) {
+    for (const v of votes) if (v[0] === "code_return" || v[0] === "code_exception") v[1] *= 0.5;
+  }
   votes.sort((a, b) => b[1] - a[1]);
   if (votes.length === 0) {
     const f = candidate.indicator ? indicatorFamily(candidate.indicator) : "other";

@@ -12,7 +12,7 @@ Deno.test("evaluateSimStream() detects a CPU hog through the in-process pipeline
   assert.equal(r.cases, 1);
   assert.equal(r.detected, 1);
   assert.equal(r.ac_at_1, 1, JSON.stringify(r.per_case));
-  assert.equal(r.fault_type_accuracy, 1);
+  assert.equal(r.fault_type_accuracy, 1, JSON.stringify(r.per_case));
   assert.ok(
     r.delay_windows_median !== null && r.delay_windows_median <= 2,
     `delay ${r.delay_windows_median}`,

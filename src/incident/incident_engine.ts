@@ -36,7 +36,7 @@ export interface IncidentEngineOptions {
   recovery_windows?: number;
   /**
    * Windows after the onset during which an open incident is re-localized as evidence arrives (what
-   * callers observed comes with the service graph, a few windows behind the records). @default 6
+   * callers observed comes with the service graph, a few windows behind the records). @default 3
    */
   relocalize_windows?: number;
 }
@@ -89,7 +89,7 @@ export class IncidentEngine {
       entry_services: [],
       open_after_windows: 2,
       recovery_windows: 3,
-      relocalize_windows: 6,
+      relocalize_windows: 3,
       ...options,
     };
     // validate the component configs once, up front (unknown names and keys are rejected here)
