@@ -108,6 +108,8 @@ class Writer {
   }
 }
 
+let scratch = new Writer();
+
 function writeSpanStats(w: Writer, name: string, s: SpanStats): void {
   w.str(name);
   w.uv(s.count);
@@ -131,7 +133,8 @@ function writeSpanStats(w: Writer, name: string, s: SpanStats): void {
 
 /** Encodes a partial message. Windows may be ServiceWindow objects (the worker's) or nothing else. */
 export function encodePartial(msg: BinaryPartial): Uint8Array {
-  const w = new Writer();
+  const w = scratch;
+  w.pos = 0; // one writer reused by every call (encoding is synchronous): one allocation per message
   w.reserve(3);
   w.buf[0] = MAGIC0;
   w.buf[1] = MAGIC1;
@@ -158,7 +161,9 @@ export function encodePartial(msg: BinaryPartial): Uint8Array {
       }),
     );
   }
-  return w.buf.slice(0, w.pos);
+  const out = w.buf.slice(0, w.pos);
+  if (w.buf.length > 1 << 22) scratch = new Writer(); // do not keep a huge buffer after a huge message
+  return out;
 }
 
 // ------------------------------------------------------------------------------------------- reader

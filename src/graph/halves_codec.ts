@@ -78,6 +78,8 @@ class Writer {
   }
 }
 
+let scratch = new Writer();
+
 /** Encodes a span halves message. */
 export function encodeHalves(msg: SpanHalvesMessage): Uint8Array {
   const table = new Map<string, number>();
@@ -99,7 +101,8 @@ export function encodeHalves(msg: SpanHalvesMessage): Uint8Array {
     refs[j++] = ix(r.pod);
     refs[j++] = ix(r.host);
   }
-  const w = new Writer();
+  const w = scratch;
+  w.pos = 0; // one writer reused by every call (encoding is synchronous): one allocation per message
   w.reserve(3);
   w.buf[0] = MAGIC0;
   w.buf[1] = MAGIC1;
@@ -134,7 +137,9 @@ export function encodeHalves(msg: SpanHalvesMessage): Uint8Array {
     w.f64(r.t);
   }
   w.str(ids);
-  return w.buf.slice(0, w.pos);
+  const out = w.buf.slice(0, w.pos);
+  if (w.buf.length > 1 << 22) scratch = new Writer(); // do not keep a huge buffer after a huge message
+  return out;
 }
 
 function bad(what: string, pos: number): never {
