@@ -34,3 +34,28 @@ Deno.test("RobustEffectModel.update() flags a count held for two windows sooner 
   assert.ok(held.update(5) <= 5, "one window of 5 against a median of 0 is not enough");
   assert.ok(held.update(5) > 5, "a second window of 5 is");
 });
+
+Deno.test("RobustEffectModel keeps anomalous points out of its baseline: a repeat fault scores as high as the first", () => {
+  const m = new RobustEffectModel({ window: 60, min_history: 10, guard: 5 });
+  const noise = (i: number) => 10 + ((i * 7919) % 5) * 0.1;
+  let i = 0;
+  for (; i < 30; i++) m.update(noise(i));
+  // a fault a third of the baseline long, then a short recovery, then the same fault again
+  const first: number[] = [];
+  for (let k = 0; k < 20; k++, i++) first.push(m.update(30));
+  for (let k = 0; k < 10; k++, i++) m.update(noise(i));
+  const second: number[] = [];
+  for (let k = 0; k < 10; k++, i++) second.push(m.update(30));
+  const min = (xs: number[]) => Math.min(...xs);
+  assert(min(first) > 5, `first fault scored ${first}`);
+  assert(min(second) >= 0.9 * min(first), `second fault scored ${second} after ${first}`);
+});
+
+Deno.test("RobustEffectModel learns a lasting shift as the new normal after adapt_after points", () => {
+  const m = new RobustEffectModel({ window: 20, min_history: 10, guard: 5, adapt_after: 5 });
+  for (let i = 0; i < 20; i++) m.update(10 + (i % 3) * 0.1);
+  const scores: number[] = [];
+  for (let i = 0; i < 60; i++) scores.push(m.update(30 + (i % 3) * 0.1));
+  assert(scores[0] > 5, `the shift scored ${scores[0]}`);
+  assert(scores.at(-1)! < 1, `the shift was never learned: last score ${scores.at(-1)}`);
+});
