@@ -68,6 +68,8 @@ export interface LogTemplateSeries {
   readonly template: string;
   /** Aligned with MetricFrame.times_ms. */
   readonly counts: Float64Array;
+  /** Of `counts`, the records at ERROR severity or above, where known. Optional (additive). */
+  readonly error_counts?: Float64Array;
 }
 
 export interface LocalizeInput {
@@ -87,6 +89,8 @@ export interface RootCauseCandidate {
   readonly score: number;
   /** Short human-readable reasons ("cpu 14.2 robust-z above baseline at onset"). */
   readonly evidence: readonly string[];
+  /** The fault type, when the localizer infers one from its own evidence (classifiers defer to it). */
+  readonly fault_type?: FaultType;
 }
 
 /**

@@ -80,8 +80,10 @@ export async function resolveRcaMethod(name?: string): Promise<RcaMethod> {
     return {
       name: chosen,
       localizer,
-      classifier: (input, ranking) => (ranking[0] ? classifyFault(input, ranking[0]).fault_type : null),
-      classifier_name: "classify/fault_classifier",
+      // a localizer that infers the fault type from its own evidence (multimodal) is trusted first
+      classifier: (input, ranking) =>
+        ranking[0] ? ranking[0].fault_type ?? classifyFault(input, ranking[0]).fault_type : null,
+      classifier_name: "candidate's own, else classify/fault_classifier",
     };
   }
   return { name: chosen, localizer, classifier: (_i, r) => baselineFaultType(r), classifier_name: BASELINE };
