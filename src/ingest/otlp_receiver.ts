@@ -107,7 +107,17 @@ export class OtlpReceiver {
           `the request body of ${declared} bytes exceeds the limit of ${this.#o.max_body_bytes}`,
         );
       }
-      const body = await readBody(req.body, { max_bytes: this.#o.max_body_bytes, gzip, request: req });
+      const body = await readBody(req.body, { max_bytes: this.#o.max_body_bytes, gzip, request: req }).catch(
+        (e) => {
+          if (e instanceof BodyTooLargeError || e instanceof BodyEncodingError) throw e;
+          // the client's connection broke mid-body: its network, never a reason to answer 5xx
+          throw new HttpFailure(
+            400,
+            RPC.INVALID_ARGUMENT,
+            `the request body could not be read: ${e?.message ?? e}`,
+          );
+        },
+      );
       this.stats.bytes += body.length;
       const { payload, items, rejected, problem } = prepare(signal, encoding, body);
       if (items > 0) await this.#store(signal, tenant, payload);
@@ -286,14 +296,6 @@ function toFailure(e: unknown): HttpFailure {
   }
   if (e instanceof RangeError && /Cannot split/.test(e.message)) {
     return new HttpFailure(413, RPC.INVALID_ARGUMENT, e.message);
-  }
-  // A body stream that broke mid-read is the client's connection failing, not ours.
-  if (e instanceof TypeError || (e as Error)?.name === "Http") {
-    return new HttpFailure(
-      400,
-      RPC.INVALID_ARGUMENT,
-      `the request body could not be read: ${(e as Error).message}`,
-    );
   }
   return new HttpFailure(
     503,

@@ -235,3 +235,27 @@ Deno.test({
     assertEquals(decodeOtlp("traces", msgs[0].data).resourceSpans.length, 2);
   },
 });
+
+Deno.test({
+  name: "a full OTLP stream (discard: new) is answered 429 with Retry-After, and nothing is half-stored",
+  ...sanitize,
+  async fn() {
+    await using t = await startTestVigil({ nats: { streams: { OTLP: { max_bytes: 64 * 1024 } } } });
+    const u = `${t.otlp_url}/v1/traces`;
+    let status = 200, i = 0, last: Awaited<ReturnType<typeof post>> | undefined;
+    for (; i < 50 && status === 200; i++) {
+      last = await post(
+        u,
+        encodeOtlp("traces", traceRequest({ spans_per_service: 20, start_ns: BigInt(i + 1) })),
+        PROTO,
+      );
+      status = last.status;
+    }
+    assertEquals(status, 429);
+    assertEquals(last!.headers.get("retry-after"), "2");
+    assertEquals(decodeRpcStatus(last!.bytes).code, 8);
+    assert(decodeRpcStatus(last!.bytes).message.includes("full"), last!.text);
+    // every 200 is in the stream, the refused request is not
+    assertEquals((await t.streamMessages("OTLP")).length, i - 1);
+  },
+});
