@@ -8,6 +8,7 @@
  */
 import type { FaultType, LocalizeInput, RootCauseCandidate } from "../core/rca.ts";
 import { type IndicatorDeviation, indicatorDeviations } from "../localize/baro.ts";
+import { isErrorTemplate, logPointers, templateSurge } from "../localize/log_pointers.ts";
 import { onsetIndex } from "../localize/onset.ts";
 
 export type IndicatorFamily =
@@ -26,7 +27,7 @@ export type IndicatorFamily =
 /** The family of an indicator, by name. */
 export function indicatorFamily(name: string): IndicatorFamily {
   const n = name.toLowerCase();
-  if (n.startsWith("edge_in_")) return "callers"; // what callers observed (src/incident/edge_indicators.ts)
+  if (n.startsWith("edge_in_") || n.startsWith("callers_")) return "callers"; // what callers observed (src/incident/edge_indicators.ts)
   if (/restart|oomkill|oom_kill/.test(n)) return "restarts";
   if (/network|packet|retrans|tcp/.test(n)) return "network"; // network errors are the network's
   if (/success/.test(n)) return "success";
@@ -53,6 +54,8 @@ export interface ClassifyOptions {
 }
 
 const ERROR_WORDS = /error|exception|fail|panic|traceback|refused|timeout|invalid|unavailable|denied/i;
+/** Wording of a thrown exception (as opposed to a failed call or a timeout). */
+const EXCEPTION_WORDS = /exception|traceback|panic|unhandled|stack ?trace|uncaught/i;
 
 /**
  * Classifies the fault of `candidate` (normally the top one). Pure; never mutates the input. Falls back to
@@ -108,6 +111,7 @@ export function classifyFault(
     ? errAfter / spansAfter - (spansBefore > 0 ? errBefore / spansBefore : 0)
     : 0;
   let errorLogShift = 0;
+  let exceptionLogShift = 0;
   let logShift = 0;
   let logIndicator = "";
   if (input.logs && input.logs.length > 0) {
@@ -132,6 +136,11 @@ export function classifyFault(
         logIndicator = l.template;
       }
       if (ERROR_WORDS.test(l.template)) errorLogShift = Math.max(errorLogShift, shift);
+      if (EXCEPTION_WORDS.test(l.template)) {
+        // thrown exceptions: an error template, its surge over all the windows since the onset
+        const surge = templateSurge(l, t0);
+        if (isErrorTemplate(l, surge.errors_after)) exceptionLogShift = Math.max(exceptionLogShift, surge.z);
+      }
     }
   }
 
@@ -156,7 +165,19 @@ export function classifyFault(
   if (cpu >= moved) votes.push(["cpu", cpu]);
   if (mem >= moved) votes.push(["memory", mem]);
   if (disk >= moved) votes.push(["disk", disk * 0.9]);
-  if (errorLogShift >= moved || (errs >= moved && logShift >= moved)) {
+  // Callers' error logs naming the service (src/localize/log_pointers.ts): it answers, wrongly.
+  let callerLogs = 0;
+  let callerLogEvidence = "";
+  for (const p of logPointers(input, { threshold: moved })) {
+    if (p.target !== service || p.z <= callerLogs) continue;
+    callerLogs = p.z;
+    callerLogEvidence = `error logs of ${p.from} name it: "${p.template}" (${p.z.toFixed(1)} sd)`;
+  }
+  if (exceptionLogShift >= moved) votes.push(["code_exception", Math.max(exceptionLogShift, errs)]);
+  else if (
+    callerLogs >= moved && errs < moved && lat < moved && callerLat < moved && net < moved && !stopped
+  ) votes.push(["code_return", callerLogs]);
+  else if (errorLogShift >= moved || (errs >= moved && logShift >= moved)) {
     votes.push(["code_exception", Math.max(errorLogShift, errs)]);
   } else if (errs >= moved) votes.push(["code_return", errs]);
   else if (logShift >= moved && lat < moved) votes.push(["code_return", logShift * 0.8]);
@@ -219,6 +240,7 @@ export function classifyFault(
     if ((up(f) || down(f)) >= moved) say(f);
   }
   if (spanErrRise > 0.05) evidence.push(`span error ratio rose by ${(100 * spanErrRise).toFixed(1)} points`);
+  if (callerLogs >= moved) evidence.push(callerLogEvidence);
   if (logShift >= moved) evidence.push(`log template "${logIndicator}" surged (${logShift.toFixed(1)} sd)`);
   return { fault_type: winner, confidence: Math.min(1, (score - runnerUp) / score + 0.2), evidence };
 }

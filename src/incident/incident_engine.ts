@@ -6,7 +6,7 @@
  * is measured is what runs.
  */
 import type { FeatureRecord } from "../core/feature_record.ts";
-import type { ServiceGraphSnapshot } from "../core/rca.ts";
+import type { LogTemplateSeries, ServiceGraphSnapshot } from "../core/rca.ts";
 import { type AnomalyRecord, anomalyRecord } from "../detect/anomaly_record.ts";
 import { type DetectionResult, type Detector, toDetectionResult } from "../detect/detector.ts";
 import { detectionIndicators, featureIndicators } from "../detect/feature_indicators.ts";
@@ -16,6 +16,7 @@ import { createLocalizer } from "../localize/registry.ts";
 import type { IncidentRecord } from "./incident_record.ts";
 import { IncidentTracker } from "./incident_tracker.ts";
 import { edgeIndicators } from "./edge_indicators.ts";
+import { LogTemplateBuffer } from "./log_template_buffer.ts";
 
 export interface IncidentEngineOptions {
   /** @default 10000 */
@@ -39,6 +40,8 @@ export interface IncidentEngineOptions {
    * callers observed comes with the service graph, a few windows behind the records). @default 3
    */
   relocalize_windows?: number;
+  /** Log templates kept per service for localization (the most recently seen). @default 64 */
+  max_log_templates?: number;
 }
 
 export interface IncidentEngineCounters {
@@ -58,6 +61,8 @@ interface TenantState {
   edgeUntil: number;
   tracker: IncidentTracker;
   frame: FrameBuffer;
+  /** Per-(service, template) log counts on the frame's grid, handed to localizers as `logs`. */
+  logs: LogTemplateBuffer;
   current: number;
   pending: Map<string, DetectionResult>;
 }
@@ -90,6 +95,7 @@ export class IncidentEngine {
       open_after_windows: 2,
       recovery_windows: 3,
       relocalize_windows: 3,
+      max_log_templates: 64,
       ...options,
     };
     // validate the component configs once, up front (unknown names and keys are rejected here)
@@ -118,6 +124,11 @@ export class IncidentEngine {
           relocalize_windows: this.#o.relocalize_windows,
         }),
         frame: new FrameBuffer({ step_ms: this.#o.window_ms, capacity: this.#o.history_windows }),
+        logs: new LogTemplateBuffer({
+          step_ms: this.#o.window_ms,
+          capacity: this.#o.history_windows,
+          max_templates: this.#o.max_log_templates,
+        }),
         current: -Infinity,
         pending: new Map(),
       };
@@ -156,6 +167,7 @@ export class IncidentEngine {
     }
     const values = featureIndicators(rec);
     s.frame.add(rec.service, rec.window_start_ms, values);
+    s.logs.add(rec);
     let d: DetectionResult;
     try {
       d = s.detector.observe(rec.service, {
@@ -222,7 +234,16 @@ export class IncidentEngine {
     const detections = [...s.pending.values()];
     s.pending.clear();
     this.counters.windows_stepped++;
-    const records = s.tracker.step(t, detections, { frame: s.frame.frame(t), graph });
+    // The log series are built only when the tracker localizes (most windows open nothing).
+    let logs: LogTemplateSeries[] | undefined;
+    const buffer = s.logs;
+    const records = s.tracker.step(t, detections, {
+      frame: s.frame.frame(t),
+      graph,
+      get logs() {
+        return logs ??= buffer.series(t);
+      },
+    });
     this.counters.incident_records += records.length;
     return records;
   }

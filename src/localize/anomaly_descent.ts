@@ -20,6 +20,7 @@
 import type { LocalizeInput, Localizer, RootCauseCandidate } from "../core/rca.ts";
 import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 import { fmt } from "./baro.ts";
+import { logPointers } from "./log_pointers.ts";
 import { onsetIndex, sortCandidates } from "./onset.ts";
 
 export interface AnomalyDescentOptions {
@@ -42,7 +43,12 @@ interface Moved {
   peak: number;
   /** The largest change of the service's own indicators (not what its callers observed of it). */
   own?: Moved;
+  /** Evidence, where not a plain indicator's change. */
+  note?: string;
 }
+
+/** The indicator of a service named by other services' surging error logs. */
+export const CALLER_LOGS = "callers_log_errors";
 
 const EDGE_PREFIX = "edge_in_";
 
@@ -125,6 +131,25 @@ export class AnomalyDescentLocalizer implements Localizer {
         }
       }
     }
+    // What callers' error logs say: a surging error template of S that names X points at X (X's own
+    // telemetry may be flat: it returns wrong answers), and S's anomaly is X's (src/localize/log_pointers.ts).
+    const loggedAbout = new Map<string, string>();
+    for (const p of logPointers(input, { threshold })) {
+      const cur = moved.get(p.target);
+      if (!cur || cur.z < p.z) {
+        moved.set(p.target, {
+          z: p.z,
+          indicator: CALLER_LOGS,
+          median: p.before,
+          peak: p.after,
+          own: cur?.own ?? cur,
+          note: `error logs of ${p.from} name it: "${p.template}" went from ${fmt(p.before)} to ${
+            fmt(p.after)
+          } per window`,
+        });
+      }
+      if (!loggedAbout.has(p.from)) loggedAbout.set(p.from, p.target);
+    }
     const discount = this.options.explained_discount ?? 0.9;
     const callees = new Map<string, Set<string>>();
     for (const e of input.graph?.edges ?? []) {
@@ -140,7 +165,11 @@ export class AnomalyDescentLocalizer implements Localizer {
       const own = s(service);
       let explainedBy = "";
       let share = 0;
-      if (m.z >= threshold) {
+      const named = loggedAbout.get(service);
+      if (named !== undefined) {
+        explainedBy = named;
+        share = 1;
+      } else if (m.z >= threshold) {
         for (const c of callees.get(service) ?? []) {
           if ((moved.get(c)?.z ?? 0) < threshold) continue;
           const r = Math.min(1, s(c) / own);
@@ -151,13 +180,15 @@ export class AnomalyDescentLocalizer implements Localizer {
         }
       }
       const evidence = [
-        Number.isNaN(m.median)
-          ? `stopped reporting at the onset`
-          : `${m.indicator} moved to ${fmt(m.peak)} from a median of ${fmt(m.median)} (${
-            fmt(m.z)
-          } robust units)`,
+        m.note ??
+          (Number.isNaN(m.median)
+            ? `stopped reporting at the onset`
+            : `${m.indicator} moved to ${fmt(m.peak)} from a median of ${fmt(m.median)} (${
+              fmt(m.z)
+            } robust units)`),
       ];
-      if (explainedBy) {
+      if (named !== undefined) evidence.push(`its error logs name ${named}`);
+      else if (explainedBy) {
         evidence.push(`its callee ${explainedBy} is anomalous too (explains ${fmt(100 * share)} %)`);
       }
       out.push({ service, indicator: m.indicator, score: own * (1 - discount * share), evidence });

@@ -1,0 +1,115 @@
+/**
+ * What services' error logs say about other services. A caller whose calls fail logs it, and the line
+ * names the service it called ("call to payment failed", "invalid response from carts: GetCart", "X
+ * unavailable"). So an error template that surges after the onset and names another service points at
+ * that service, even where the named service's own telemetry stays flat (it returns wrong answers, or it
+ * is an uninstrumented database).
+ *
+ * A template surges when (records since the onset − expected) / √(expected + 1) ≥ `threshold`, the
+ * expectation being its mean rate before the onset times the windows since (a Poisson z with a floor). It is an error template when its records are at ERROR severity
+ * or above (`error_counts`), or, where severities are unknown, when its words say so. A service is named
+ * when one of the template's tokens is exactly a known service (or the last segment of a graph peer).
+ *
+ * A caller whose error logs name several services is suspect itself (its own egress, its own pool): its
+ * pointers count only where another caller names the same service too.
+ */
+import type { LocalizeInput, LogTemplateSeries } from "../core/rca.ts";
+import { onsetIndex } from "./onset.ts";
+
+const ERROR_WORDS = /error|exception|fail|panic|traceback|refused|timeout|invalid|unavailable|denied/i;
+
+export interface LogPointer {
+  /** The service named. */
+  readonly target: string;
+  /** The service whose logs name it. */
+  readonly from: string;
+  /** The surge of the template (Poisson z over the windows since the onset). */
+  readonly z: number;
+  readonly template: string;
+  /** Mean records per window before and after the onset. */
+  readonly before: number;
+  readonly after: number;
+}
+
+/** The surge of one template from window index `t0` on: Poisson z, and the mean rates before and after. */
+export function templateSurge(
+  l: LogTemplateSeries,
+  t0: number,
+): { z: number; before: number; after: number; errors_after: number } {
+  let b = 0, a = 0, ea = 0, nb = 0, na = 0;
+  for (let i = 0; i < l.counts.length; i++) {
+    const v = l.counts[i] || 0;
+    if (i < t0) {
+      b += v;
+      nb++;
+    } else {
+      a += v;
+      ea += l.error_counts?.[i] || 0;
+      na++;
+    }
+  }
+  const before = nb > 0 ? b / nb : 0;
+  const after = na > 0 ? a / na : 0;
+  // Over all the windows since the onset: a template at a few records a window where there were none
+  // is clear after a few windows, though no single window is.
+  const expected = before * na;
+  return { z: (a - expected) / Math.sqrt(expected + 1), before, after, errors_after: ea };
+}
+
+/** Whether a template's records are errors (by severity where known, else by wording). */
+export function isErrorTemplate(l: LogTemplateSeries, errors_after: number): boolean {
+  return l.error_counts ? errors_after > 0 : ERROR_WORDS.test(l.template);
+}
+
+/**
+ * The pointers that hold (see the module doc), one per (service logging, service named), strongest first
+ * (ties by names).
+ */
+export function logPointers(
+  input: LocalizeInput,
+  options: { threshold?: number } = {},
+): LogPointer[] {
+  const logs = input.logs ?? [];
+  if (logs.length === 0) return [];
+  const threshold = options.threshold ?? 5;
+  const names = new Set<string>(input.frame.series.keys());
+  for (const n of input.graph?.nodes ?? []) {
+    if (n.kind === "service" || n.kind === "virtual") {
+      names.add(n.id);
+      names.add(n.id.slice(n.id.lastIndexOf("/") + 1));
+    }
+  }
+  const t0 = onsetIndex(input.frame, input.anomaly_start_ms, { min_before: 0 });
+  // from → target → strongest pointer
+  const byFrom = new Map<string, Map<string, LogPointer>>();
+  for (const l of logs) {
+    const s = templateSurge(l, t0);
+    if (s.z < threshold || !isErrorTemplate(l, s.errors_after)) continue;
+    for (const tok of l.template.split(/[^A-Za-z0-9_.\-/]+/)) {
+      const target = tok.length > 0 && names.has(tok) ? tok.slice(tok.lastIndexOf("/") + 1) : "";
+      if (target === "" || target === l.service) continue;
+      let m = byFrom.get(l.service);
+      if (!m) byFrom.set(l.service, m = new Map());
+      const cur = m.get(target);
+      if (!cur || s.z > cur.z) {
+        m.set(target, {
+          target,
+          from: l.service,
+          z: s.z,
+          template: l.template,
+          before: s.before,
+          after: s.after,
+        });
+      }
+    }
+  }
+  const callers = new Map<string, number>();
+  for (const m of byFrom.values()) for (const t of m.keys()) callers.set(t, (callers.get(t) ?? 0) + 1);
+  const out: LogPointer[] = [];
+  for (const m of byFrom.values()) {
+    for (const p of m.values()) if (m.size === 1 || (callers.get(p.target) ?? 0) >= 2) out.push(p);
+  }
+  return out.sort((a, b) =>
+    b.z - a.z || (a.target < b.target ? -1 : a.target > b.target ? 1 : a.from < b.from ? -1 : 1)
+  );
+}
