@@ -175,7 +175,8 @@ export function classifyFault(
   }
   if (exceptionLogShift >= moved) votes.push(["code_exception", Math.max(exceptionLogShift, errs)]);
   else if (
-    callerLogs >= moved && errs < moved && lat < moved && callerLat < moved && net < moved && !stopped
+    // (not when it is gone, nor when the network fails it: its callers' errors are then about that)
+    callerLogs >= moved && errs < moved && net < moved && !stopped && restarts < moved && traffic < moved
   ) votes.push(["code_return", callerLogs]);
   else if (errorLogShift >= moved || (errs >= moved && logShift >= moved)) {
     votes.push(["code_exception", Math.max(errorLogShift, errs)]);

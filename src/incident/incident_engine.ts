@@ -172,7 +172,7 @@ export class IncidentEngine {
     try {
       d = s.detector.observe(rec.service, {
         time_ms: rec.window_start_ms,
-        values: detectionIndicators(values),
+        values: detectionIndicators(values, { spans: rec.count }),
       });
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;

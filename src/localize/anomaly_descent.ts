@@ -136,7 +136,8 @@ export class AnomalyDescentLocalizer implements Localizer {
     const loggedAbout = new Map<string, string>();
     for (const p of logPointers(input, { threshold })) {
       const cur = moved.get(p.target);
-      if (!cur || cur.z < p.z) {
+      // (a service that stopped reporting keeps that: it is the stronger evidence, and the type's)
+      if (!cur || (cur.z < p.z && !Number.isNaN(cur.median))) {
         moved.set(p.target, {
           z: p.z,
           indicator: CALLER_LOGS,
