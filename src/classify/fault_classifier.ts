@@ -8,6 +8,7 @@
  */
 import type { FaultType, LocalizeInput, RootCauseCandidate } from "../core/rca.ts";
 import { type IndicatorDeviation, indicatorDeviations } from "../localize/baro.ts";
+import { reportsWithGaps } from "../localize/anomaly_descent.ts";
 import { isErrorTemplate, logPointers, templateSurge } from "../localize/log_pointers.ts";
 import { onsetIndex } from "../localize/onset.ts";
 
@@ -160,6 +161,8 @@ export function classifyFault(
   const callerLat = seen("edge_in_latency_p90");
   const callerErrs = seen("edge_in_errors");
   const stopped = candidate.evidence.some((e) => /stopped reporting/.test(e));
+  // reported every window before the onset, and has missed some since: a crash loop
+  const gaps = reportsWithGaps(input, service);
   const restarts = up("restarts");
 
   if (cpu >= moved) votes.push(["cpu", cpu]);
@@ -175,8 +178,10 @@ export function classifyFault(
   }
   if (exceptionLogShift >= moved) votes.push(["code_exception", Math.max(exceptionLogShift, errs)]);
   else if (
-    // (not when it is gone, nor when the network fails it: its callers' errors are then about that)
-    callerLogs >= moved && errs < moved && net < moved && !stopped && restarts < moved && traffic < moved
+    // A wrong answer is a successful call: not when the calls to it fail (it is gone, it throws, or the
+    // network fails it: its callers' errors are then about that).
+    callerLogs >= moved && errs < moved && callerErrs < moved && net < moved && !stopped && !gaps &&
+    restarts < moved && traffic < moved
   ) votes.push(["code_return", callerLogs]);
   else if (errorLogShift >= moved || (errs >= moved && logShift >= moved)) {
     votes.push(["code_exception", Math.max(errorLogShift, errs)]);
@@ -192,8 +197,8 @@ export function classifyFault(
   const gone = fam.size > 0 && traffic >= 2 * moved && cpu < moved && mem < moved;
   if (gone) votes.push(["pod_failure", traffic]);
   // A crashed pod: it restarted, stopped reporting, or its callers' calls fail while its traffic falls.
-  if (stopped || restarts >= moved || (callerErrs >= moved && traffic >= moved && net < moved)) {
-    votes.push(["pod_failure", Math.max(restarts, callerErrs, stopped ? 10 * moved : 0) * 1.5]);
+  if (stopped || gaps || restarts >= moved || (callerErrs >= moved && traffic >= moved && net < moved)) {
+    votes.push(["pod_failure", Math.max(restarts, callerErrs, stopped || gaps ? 10 * moved : 0) * 1.5]);
   }
 
   // A saturated resource makes a service time out and fail: its errors are then a consequence.
@@ -242,6 +247,7 @@ export function classifyFault(
   }
   if (spanErrRise > 0.05) evidence.push(`span error ratio rose by ${(100 * spanErrRise).toFixed(1)} points`);
   if (callerLogs >= moved) evidence.push(callerLogEvidence);
+  if (gaps) evidence.push("reported every window before the onset, has missed windows since");
   if (logShift >= moved) evidence.push(`log template "${logIndicator}" surged (${logShift.toFixed(1)} sd)`);
   return { fault_type: winner, confidence: Math.min(1, (score - runnerUp) / score + 0.2), evidence };
 }

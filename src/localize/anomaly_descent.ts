@@ -134,7 +134,12 @@ export class AnomalyDescentLocalizer implements Localizer {
     // What callers' error logs say: a surging error template of S that names X points at X (X's own
     // telemetry may be flat: it returns wrong answers), and S's anomaly is X's (src/localize/log_pointers.ts).
     const loggedAbout = new Map<string, string>();
-    for (const p of logPointers(input, { threshold })) {
+    const corroborated = (svc: string) => {
+      const m = moved.get(svc);
+      return (m?.own?.z ?? 0) >= threshold || (m !== undefined && Number.isNaN(m.median)) ||
+        reportsWithGaps(input, svc);
+    };
+    for (const p of logPointers(input, { threshold, corroborated })) {
       const cur = moved.get(p.target);
       // (a service that stopped reporting keeps that: it is the stronger evidence, and the type's)
       if (!cur || (cur.z < p.z && !Number.isNaN(cur.median))) {
@@ -282,5 +287,25 @@ export function edgeEvidenceHolds(
       if (callee !== service && rose(ws) === false) return true;
     }
   }
+  return false;
+}
+
+/**
+ * Whether `service` reported in every one of the `look_back` windows before the onset but missed a window
+ * since (a crash loop: it comes and goes).
+ */
+export function reportsWithGaps(input: LocalizeInput, service: string, look_back = 10): boolean {
+  const inds = input.frame.series.get(service);
+  if (!inds) return false;
+  const t0 = onsetIndex(input.frame, input.anomaly_start_ms);
+  const n = input.frame.times_ms.length;
+  if (t0 < look_back || t0 >= n) return false;
+  const seen = (i: number) => {
+    for (const [name, col] of inds) if (!name.startsWith(EDGE_PREFIX) && Number.isFinite(col[i])) return true;
+    return false;
+  };
+  for (let i = t0 - look_back; i < t0; i++) if (!seen(i)) return false;
+  // the newest window may still be filling in
+  for (let i = t0; i < n - 1; i++) if (!seen(i)) return true;
   return false;
 }

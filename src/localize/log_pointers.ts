@@ -11,10 +11,16 @@
  * when one of the template's tokens is exactly a known service (or the last segment of a graph peer).
  *
  * A caller whose error logs name several services is suspect itself (its own egress, its own pool): its
- * pointers count only where another caller names the same service too.
+ * pointers count only where another caller names the same service too. A caller whose own network
+ * fails (network errors, drops, retransmissions) may fail its calls at its end: its pointers hold only at
+ * services whose own telemetry changed too (a crashed callee refuses connections, which the caller counts as
+ * network errors as well).
  */
 import type { LocalizeInput, LogTemplateSeries } from "../core/rca.ts";
+import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 import { onsetIndex } from "./onset.ts";
+
+const NETWORK_FAULT = /net(work)?[._]?(err|drop|loss)|packet|retrans/i;
 
 const ERROR_WORDS = /error|exception|fail|panic|traceback|refused|timeout|invalid|unavailable|denied/i;
 
@@ -67,7 +73,11 @@ export function isErrorTemplate(l: LogTemplateSeries, errors_after: number): boo
  */
 export function logPointers(
   input: LocalizeInput,
-  options: { threshold?: number } = {},
+  options: {
+    threshold?: number;
+    /** Whether a service's own telemetry changed (where a pointer needs it). @default none did */
+    corroborated?: (service: string) => boolean;
+  } = {},
 ): LogPointer[] {
   const logs = input.logs ?? [];
   if (logs.length === 0) return [];
@@ -103,6 +113,13 @@ export function logPointers(
       }
     }
   }
+  // A caller whose own network fails (errors, drops, retransmissions up) may fail its calls itself: its
+  // pointers hold only at a service that shows a change of its own (`corroborated`).
+  for (const [from, m] of byFrom) {
+    if (!networkFails(input, from, t0, threshold)) continue;
+    for (const t of [...m.keys()]) if (!options.corroborated?.(t)) m.delete(t);
+    if (m.size === 0) byFrom.delete(from);
+  }
   const callers = new Map<string, number>();
   for (const m of byFrom.values()) for (const t of m.keys()) callers.set(t, (callers.get(t) ?? 0) + 1);
   const out: LogPointer[] = [];
@@ -112,4 +129,19 @@ export function logPointers(
   return out.sort((a, b) =>
     b.z - a.z || (a.target < b.target ? -1 : a.target > b.target ? 1 : a.from < b.from ? -1 : 1)
   );
+}
+
+/** Whether one of `service`'s network-fault indicators rose by `threshold` robust units after `t0`. */
+function networkFails(input: LocalizeInput, service: string, t0: number, threshold: number): boolean {
+  for (const [name, col] of input.frame.series.get(service) ?? []) {
+    if (!NETWORK_FAULT.test(name)) continue;
+    const base = sortedFinite(col, 0, t0);
+    if (base.length === 0) continue;
+    const med = quantileSorted(base, 0.5);
+    // the scale of anomaly_descent: IQR, never below 5 % of the median, nor a count's Poisson noise
+    let scale = Math.max(quantileSorted(base, 0.75) - quantileSorted(base, 0.25), 0.05 * Math.abs(med), 1e-9);
+    if (base.every((v) => v >= 0 && Number.isInteger(v))) scale = Math.max(scale, Math.sqrt(med + 1));
+    for (let i = t0; i < col.length; i++) if ((col[i] - med) / scale >= threshold) return true;
+  }
+  return false;
 }

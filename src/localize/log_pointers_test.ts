@@ -59,3 +59,13 @@ Deno.test("logPointers() distrusts a caller whose errors name several services u
   ]));
   assert.deepEqual(p.map((x) => `${x.from}->${x.target}`).sort(), ["api->cart", "web->cart"]);
 });
+
+Deno.test("logPointers() needs the named service's own change when the caller's network fails", () => {
+  const i = input([tpl("api", "call to pay failed", surge)]);
+  const series = new Map(i.frame.series);
+  series.set("api", new Map([["k8s.pod.network.errors", col((t) => (t >= ONSET ? 12 : 0))]]));
+  const failing = { ...i, frame: { ...i.frame, series } };
+  assert.deepEqual(logPointers(failing), []);
+  assert.equal(logPointers(failing, { corroborated: (s) => s === "pay" }).length, 1);
+  assert.equal(logPointers(i).length, 1);
+});
