@@ -10,9 +10,11 @@ export function blastRadius(
   root: string,
 ): { services: string[]; operations: string[] } {
   const callers = new Map<string, string[]>();
+  const id = peerAsService(graph);
   for (const e of graph?.edges ?? []) {
-    if (!callers.has(e.callee)) callers.set(e.callee, []);
-    callers.get(e.callee)!.push(e.caller);
+    const callee = id(e.callee);
+    if (!callers.has(callee)) callers.set(callee, []);
+    callers.get(callee)!.push(id(e.caller));
   }
   const seen = new Set<string>([root]);
   const ops = new Set<string>();
@@ -34,11 +36,13 @@ export function blastRadius(
 export function connected(graph: ServiceGraphSnapshot | undefined, a: string, b: string, hops = 3): boolean {
   if (a === b) return true;
   const adj = new Map<string, Set<string>>();
+  const id = peerAsService(graph);
   for (const e of graph?.edges ?? []) {
-    if (!adj.has(e.caller)) adj.set(e.caller, new Set());
-    if (!adj.has(e.callee)) adj.set(e.callee, new Set());
-    adj.get(e.caller)!.add(e.callee);
-    adj.get(e.callee)!.add(e.caller);
+    const [caller, callee] = [id(e.caller), id(e.callee)];
+    if (!adj.has(caller)) adj.set(caller, new Set());
+    if (!adj.has(callee)) adj.set(callee, new Set());
+    adj.get(caller)!.add(callee);
+    adj.get(callee)!.add(caller);
   }
   let frontier = new Set([a]);
   const seen = new Set([a]);
@@ -56,4 +60,14 @@ export function connected(graph: ServiceGraphSnapshot | undefined, a: string, b:
     frontier = next;
   }
   return false;
+}
+
+/**
+ * Graph ids as the services that report: a virtual peer (an uninstrumented database `mongodb/carts-db`)
+ * is the service of its last path segment (`carts-db`, whose pod metrics report under that name).
+ */
+function peerAsService(graph: ServiceGraphSnapshot | undefined): (id: string) => string {
+  const virtual = new Set<string>();
+  for (const n of graph?.nodes ?? []) if (n.kind === "virtual") virtual.add(n.id);
+  return (id) => (virtual.has(id) ? id.slice(id.lastIndexOf("/") + 1) : id);
 }
