@@ -6,12 +6,18 @@
  *     its local slope): a state farther than `vigilance` of the running range from every state seen
  *     before, and farther than `noise_factor` times the scale's recent typical distance, scores ≥ 0.5;
  *   - a new extreme: a value beyond the running [min, max] by more than `range_tolerance` of the range
- *     (as Numenta's HTM detector does) scores 1.
+ *     (as Numenta's HTM detector does) scores 1;
+ *   - a new volatility extreme ({@link SpreadExtremes}: the mean absolute step over 48 points far above
+ *     or below every one seen) scores 1: noise bursts and stuck values inside the usual range;
+ *   - a new seasonal-residual extreme ({@link SeasonalResidual}, only on series with a clear period
+ *     found causally by autocorrelation) scores 1: a skipped, late or shifted cycle inside the range.
  *
  * NAB rewards the earliest detection in a label window and charges every extra positive outside it, so
  * after a report (score ≥ 0.5) the scorer stays silent for `refractory` points.
  */
 import type { StreamingScorer } from "../../core/rca.ts";
+import { SeasonalResidual, type SeasonalResidualOptions } from "./seasonal_residual.ts";
+import { SpreadExtremes, type SpreadExtremesOptions } from "./spread_extremes.ts";
 import { WindowNovelty } from "./window_novelty.ts";
 
 export interface VigilNabScorerOptions {
@@ -25,8 +31,14 @@ export interface VigilNabScorerOptions {
   range_tolerance?: number;
   /** Points seen before new extremes count. @default 300 */
   range_warmup?: number;
-  /** Points a report silences. @default 100 */
+  /** Points a report silences, at least. @default 100 */
   refractory?: number;
+  /**
+   * Share of the points seen so far that a report silences, when more than `refractory`: NAB's windows
+   * span 10 % of a series divided among its anomalies, so a long series needs a longer quiet period.
+   * @default 0
+   */
+  refractory_share?: number;
   /**
    * A scale reports only when its distance also exceeds this multiple of its own recent mean distance,
    * so that a noisy series, whose windows keep landing a little off every prototype, stays quiet.
@@ -37,6 +49,10 @@ export interface VigilNabScorerOptions {
   noise_span?: number;
   /** Points between the smoothed values of a vector, per scale. @default [1, 1] */
   spacings?: readonly number[];
+  /** Local-volatility extremes ({@link SpreadExtremes}); false turns them off. */
+  spread?: SpreadExtremesOptions | false;
+  /** Seasonal-residual extremes ({@link SeasonalResidual}); false turns them off. */
+  seasonal?: SeasonalResidualOptions | false;
 }
 
 export class VigilNabScorer implements StreamingScorer {
@@ -45,6 +61,8 @@ export class VigilNabScorer implements StreamingScorer {
   readonly #tolerance: number;
   readonly #warmup: number;
   readonly #refractory: number;
+  readonly #refractoryShare: number;
+  #quiet = 0;
   #min = Infinity;
   #max = -Infinity;
   #n = 0;
@@ -53,6 +71,8 @@ export class VigilNabScorer implements StreamingScorer {
   readonly #alpha: number;
   /** Per scale, the exponential mean of its recent distances. */
   readonly #typical: number[];
+  readonly #spread: SpreadExtremes | null;
+  readonly #seasonal: SeasonalResidual | null;
 
   constructor(options: VigilNabScorerOptions = {}) {
     this.#vigilance = options.vigilance ?? 0.07;
@@ -63,9 +83,12 @@ export class VigilNabScorer implements StreamingScorer {
     this.#tolerance = options.range_tolerance ?? 0.05;
     this.#warmup = options.range_warmup ?? 300;
     this.#refractory = options.refractory ?? 100;
+    this.#refractoryShare = options.refractory_share ?? 0;
     this.#noiseFactor = options.noise_factor ?? 3;
     this.#alpha = 1 / (options.noise_span ?? 300);
     this.#typical = this.#scales.map(() => 0);
+    this.#spread = options.spread === false ? null : new SpreadExtremes(options.spread ?? {});
+    this.#seasonal = options.seasonal === false ? null : new SeasonalResidual(options.seasonal ?? {});
     if (!(this.#tolerance >= 0)) {
       throw new RangeError(
         `Cannot create a VigilNabScorer as range_tolerance must be >= 0: current value is ${this.#tolerance}`,
@@ -82,6 +105,8 @@ export class VigilNabScorer implements StreamingScorer {
       score = Math.max(score, d / (d + bar));
       this.#typical[i] += this.#alpha * (d - this.#typical[i]);
     });
+    if (this.#spread) score = Math.max(score, this.#spread.update(value));
+    if (this.#seasonal) score = Math.max(score, this.#seasonal.update(value));
     const range = this.#max - this.#min;
     if (this.#n >= this.#warmup && range > 0) {
       const tol = this.#tolerance * range;
@@ -90,8 +115,11 @@ export class VigilNabScorer implements StreamingScorer {
     if (value < this.#min) this.#min = value;
     if (value > this.#max) this.#max = value;
     this.#n++;
-    if (++this.#since <= this.#refractory) return 0;
-    if (score >= 0.5) this.#since = 0;
+    if (++this.#since <= this.#quiet) return 0;
+    if (score >= 0.5) {
+      this.#since = 0;
+      this.#quiet = Math.max(this.#refractory, this.#refractoryShare * this.#n);
+    }
     return score;
   }
 }
