@@ -19,7 +19,7 @@ export interface SeasonalResidualOptions {
   reestimate_every?: number;
   /** Relative margin beyond the largest residual seen (0.2 = 20 % above). @default 0.2 */
   tolerance?: number;
-  /** Residuals averaged, as a share of the period (at least 1 point). @default 0.04 */
+  /** Residuals averaged, as a share of the period (at least 1 point). @default 0.03 */
   smooth_share?: number;
   /** Lowest autocorrelation that counts as a clear period. @default 0.5 */
   min_acf?: number;
@@ -56,7 +56,7 @@ export class SeasonalResidual {
     this.#buf = new Float64Array(history);
     this.#every = options.reestimate_every ?? 512;
     this.#tol = options.tolerance ?? 0.2;
-    this.#smoothShare = options.smooth_share ?? 0.04;
+    this.#smoothShare = options.smooth_share ?? 0.03;
     this.#minAcf = options.min_acf ?? 0.5;
   }
 

@@ -10,12 +10,15 @@
  *   - a new volatility extreme ({@link SpreadExtremes}: the mean absolute step over 48 points far above
  *     or below every one seen) scores 1: noise bursts and stuck values inside the usual range;
  *   - a new seasonal-residual extreme ({@link SeasonalResidual}, only on series with a clear period
- *     found causally by autocorrelation) scores 1: a skipped, late or shifted cycle inside the range.
+ *     found causally by autocorrelation) scores 1: a skipped, late or shifted cycle inside the range;
+ *   - a level (mean of 12 points) beyond the range of the previous 1000 levels by more than that range's
+ *     width ({@link RecentLevelExtremes}) scores 1: a shift to a level the series held long ago.
  *
  * NAB rewards the earliest detection in a label window and charges every extra positive outside it, so
  * after a report (score ≥ 0.5) the scorer stays silent for `refractory` points.
  */
 import type { StreamingScorer } from "../../core/rca.ts";
+import { RecentLevelExtremes, type RecentLevelExtremesOptions } from "./recent_level_extremes.ts";
 import { SeasonalResidual, type SeasonalResidualOptions } from "./seasonal_residual.ts";
 import { SpreadExtremes, type SpreadExtremesOptions } from "./spread_extremes.ts";
 import { WindowNovelty } from "./window_novelty.ts";
@@ -53,6 +56,8 @@ export interface VigilNabScorerOptions {
   spread?: SpreadExtremesOptions | false;
   /** Seasonal-residual extremes ({@link SeasonalResidual}); false turns them off. */
   seasonal?: SeasonalResidualOptions | false;
+  /** Level extremes against the recent range ({@link RecentLevelExtremes}); false turns them off. */
+  recent?: RecentLevelExtremesOptions | false;
 }
 
 export class VigilNabScorer implements StreamingScorer {
@@ -73,6 +78,7 @@ export class VigilNabScorer implements StreamingScorer {
   readonly #typical: number[];
   readonly #spread: SpreadExtremes | null;
   readonly #seasonal: SeasonalResidual | null;
+  readonly #recent: RecentLevelExtremes | null;
 
   constructor(options: VigilNabScorerOptions = {}) {
     this.#vigilance = options.vigilance ?? 0.07;
@@ -89,6 +95,7 @@ export class VigilNabScorer implements StreamingScorer {
     this.#typical = this.#scales.map(() => 0);
     this.#spread = options.spread === false ? null : new SpreadExtremes(options.spread ?? {});
     this.#seasonal = options.seasonal === false ? null : new SeasonalResidual(options.seasonal ?? {});
+    this.#recent = options.recent === false ? null : new RecentLevelExtremes(options.recent ?? {});
     if (!(this.#tolerance >= 0)) {
       throw new RangeError(
         `Cannot create a VigilNabScorer as range_tolerance must be >= 0: current value is ${this.#tolerance}`,
@@ -107,6 +114,7 @@ export class VigilNabScorer implements StreamingScorer {
     });
     if (this.#spread) score = Math.max(score, this.#spread.update(value));
     if (this.#seasonal) score = Math.max(score, this.#seasonal.update(value));
+    if (this.#recent) score = Math.max(score, this.#recent.update(value));
     const range = this.#max - this.#min;
     if (this.#n >= this.#warmup && range > 0) {
       const tol = this.#tolerance * range;
