@@ -59,3 +59,21 @@ Deno.test("RobustEffectModel learns a lasting shift as the new normal after adap
   assert(scores[0] > 5, `the shift scored ${scores[0]}`);
   assert(scores.at(-1)! < 1, `the shift was never learned: last score ${scores.at(-1)}`);
 });
+
+Deno.test("createDetector('robust_effect') leaves guarded learning off unless configured", async () => {
+  const { createDetector } = await import("./registry.ts");
+  const make = (config: unknown) => {
+    const d = createDetector("robust_effect", config);
+    const scores: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const v = i < 30 ? 10 + (i % 3) * 0.1 : 30 + (i % 3) * 0.1; // a lasting shift at 30
+      scores.push(d.observe("s", { time_ms: i * 10_000, values: new Map([["cpu", v]]) }).severity);
+    }
+    return scores;
+  };
+  // unguarded, the shift enters the 60-point baseline at once and stops scoring within it
+  assert(make({}).at(-1)! < 1, "default learned nothing");
+  // guarded, it is held out for adapt_after points first
+  const guarded = make({ guard: 5, adapt_after: 40 });
+  assert(guarded[65]! >= 1, `guarded scored ${guarded[65]} 35 points into the shift`);
+});
