@@ -77,7 +77,13 @@ export function dominantPeriod(
   // multiples of the period correlate about as well as the period itself: take the shortest lag that
   // comes within `HARMONIC_MARGIN` of the best
   const top = Math.max(...peaks.map((p) => p.acf));
-  return peaks.find((p) => p.acf >= top - HARMONIC_MARGIN)!;
+  const first = peaks.find((p) => p.acf >= top - HARMONIC_MARGIN)!;
+  // noise splits one broad autocorrelation peak into several local maxima: take the highest one near
+  let best = first;
+  for (const p of peaks) {
+    if (Math.abs(p.lag - first.lag) <= 0.1 * first.lag && p.acf > best.acf) best = p;
+  }
+  return best;
 }
 
 const HARMONIC_MARGIN = 0.05;

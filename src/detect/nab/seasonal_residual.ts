@@ -23,6 +23,11 @@ export interface SeasonalResidualOptions {
   smooth_share?: number;
   /** Lowest autocorrelation that counts as a clear period. @default 0.5 */
   min_acf?: number;
+  /**
+   * A residual counts only above this multiple of the mean residual magnitude as well: Gaussian noise
+   * sets a new maximum now and then however long the history, but seldom at 6 times its mean. @default 6
+   */
+  noise_factor?: number;
 }
 
 /** Cycles back used as the seasonal reference. */
@@ -32,6 +37,7 @@ export class SeasonalResidual {
   readonly #buf: Float64Array;
   readonly #every: number;
   readonly #tol: number;
+  readonly #noiseFactor: number;
   readonly #smoothShare: number;
   readonly #minAcf: number;
   #n = 0;
@@ -42,6 +48,8 @@ export class SeasonalResidual {
   #resid: Float64Array = new Float64Array(1);
   #residSum = 0;
   #max = 0;
+  /** Sum of the magnitudes that have joined #max, for their mean. */
+  #sumAbs = 0;
   /** The last `smooth` magnitudes, not yet in #max: a residual that ramps up over the smoothing span
    * is compared with the largest one before the ramp, not with its own rising edge. */
   #pending: Float64Array = new Float64Array(1);
@@ -56,6 +64,7 @@ export class SeasonalResidual {
     this.#buf = new Float64Array(history);
     this.#every = options.reestimate_every ?? 512;
     this.#tol = options.tolerance ?? 0.2;
+    this.#noiseFactor = options.noise_factor ?? 6;
     this.#smoothShare = options.smooth_share ?? 0.03;
     this.#minAcf = options.min_acf ?? 0.5;
   }
@@ -82,9 +91,11 @@ export class SeasonalResidual {
       this.#age++;
       if (this.#age >= this.#smooth) {
         const m = Math.abs(this.#residSum / this.#smooth);
-        if (this.#age > p && m > this.#max * (1 + this.#tol)) score = 1;
+        const floor = this.#noiseFactor * this.#sumAbs / Math.max(1, this.#age - this.#smooth);
+        if (this.#age > p && m > this.#max * (1 + this.#tol) && m > floor) score = 1;
         const old = this.#pending[slot];
         if (old > this.#max) this.#max = old;
+        this.#sumAbs += old;
         this.#pending[slot] = m;
       }
     }
@@ -107,6 +118,7 @@ export class SeasonalResidual {
     this.#period = lag;
     this.#age = 0;
     this.#max = 0;
+    this.#sumAbs = 0;
     this.#smooth = Math.max(1, Math.round(this.#smoothShare * lag));
     this.#resid = new Float64Array(this.#smooth);
     this.#pending = new Float64Array(this.#smooth);
