@@ -175,7 +175,7 @@ export const STREAMING_SCORERS: readonly {
   {
     name: "vigil",
     description:
-      "window-shape novelty at two scales (ARTime-like prototypes) and new range extremes, with a refractory period",
+      "window-shape novelty at two scales (ARTime-like prototypes), new range, volatility, seasonal-residual and recent-level extremes, with a refractory period",
     create: () => new VigilNabScorer(),
   },
   {

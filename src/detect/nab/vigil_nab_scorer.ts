@@ -34,14 +34,8 @@ export interface VigilNabScorerOptions {
   range_tolerance?: number;
   /** Points seen before new extremes count. @default 300 */
   range_warmup?: number;
-  /** Points a report silences, at least. @default 100 */
+  /** Points a report silences. @default 100 */
   refractory?: number;
-  /**
-   * Share of the points seen so far that a report silences, when more than `refractory`: NAB's windows
-   * span 10 % of a series divided among its anomalies, so a long series needs a longer quiet period.
-   * @default 0
-   */
-  refractory_share?: number;
   /**
    * A scale reports only when its distance also exceeds this multiple of its own recent mean distance,
    * so that a noisy series, whose windows keep landing a little off every prototype, stays quiet.
@@ -66,8 +60,6 @@ export class VigilNabScorer implements StreamingScorer {
   readonly #tolerance: number;
   readonly #warmup: number;
   readonly #refractory: number;
-  readonly #refractoryShare: number;
-  #quiet = 0;
   #min = Infinity;
   #max = -Infinity;
   #n = 0;
@@ -89,7 +81,6 @@ export class VigilNabScorer implements StreamingScorer {
     this.#tolerance = options.range_tolerance ?? 0.05;
     this.#warmup = options.range_warmup ?? 300;
     this.#refractory = options.refractory ?? 100;
-    this.#refractoryShare = options.refractory_share ?? 0;
     this.#noiseFactor = options.noise_factor ?? 3;
     this.#alpha = 1 / (options.noise_span ?? 300);
     this.#typical = this.#scales.map(() => 0);
@@ -123,11 +114,8 @@ export class VigilNabScorer implements StreamingScorer {
     if (value < this.#min) this.#min = value;
     if (value > this.#max) this.#max = value;
     this.#n++;
-    if (++this.#since <= this.#quiet) return 0;
-    if (score >= 0.5) {
-      this.#since = 0;
-      this.#quiet = Math.max(this.#refractory, this.#refractoryShare * this.#n);
-    }
+    if (++this.#since <= this.#refractory) return 0;
+    if (score >= 0.5) this.#since = 0;
     return score;
   }
 }
