@@ -2,7 +2,8 @@
  * `deno task bench:receiver`: accepted spans/s of the OTLP/HTTP receiver (protobuf, 1000-span requests,
  * each acknowledged by JetStream before its 200), driven over loopback from this process, against a bare
  * Hono endpoint that only reads the body, in the same run. Both servers run as separate processes; the
- * receiver's process is one Deno isolate (one core of JavaScript), nats-server runs beside it.
+ * receiver's process is one Deno isolate (one core of JavaScript) with the processing stages off, and
+ * nats-server runs beside it.
  *
  * Options: --requests N (default 400 distinct requests), --concurrency C (default 16), --rounds R (3).
  */
@@ -63,6 +64,10 @@ async function drive(
 }
 
 const tmp = await Deno.makeTempDir({ prefix: "vigil-bench-" });
+await Deno.writeTextFile(
+  `${tmp}/receiver_only.yaml`,
+  "features:\n  enabled: false\nincidents:\n  enabled: false\n",
+);
 const nats = await startLocalNatsServer({ port: 0, store_dir: `${tmp}/nats` });
 const vigilPort = freePort();
 const barePort = freePort();
@@ -70,7 +75,8 @@ const children: Deno.ChildProcess[] = [];
 try {
   children.push(
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${root}src/runtime/main.ts`],
+      // the receiver alone: the processing stages would share the same cores and consume the stream
+      args: ["run", "-A", `${root}src/runtime/main.ts`, "--config", `${tmp}/receiver_only.yaml`],
       env: {
         VIGIL_NATS_URL: nats.url,
         VIGIL_OTLP_HTTP_PORT: String(vigilPort),
