@@ -26,6 +26,7 @@
  * inside the frame. A JSON partial starts with `{` (0x7b), so both forms are told apart by the first byte
  * and a reducer reads either. Decoding is strict: truncation, bad magic or trailing bytes throw RangeError.
  */
+import { ByteWriter } from "../core/binary/byte_writer.ts";
 import { DDSketch } from "./ddsketch.ts";
 import { decodeUtf8, Interner } from "./otlp_scan.ts";
 import type { PartialMessage } from "./window_reducer.ts";
@@ -46,71 +47,9 @@ export function isBinaryPartial(bytes: Uint8Array): boolean {
 
 // ------------------------------------------------------------------------------------------- writer
 
-const enc = new TextEncoder();
+const scratch = new ByteWriter();
 
-class Writer {
-  buf = new Uint8Array(4096);
-  view = new DataView(this.buf.buffer);
-  pos = 0;
-  reserve(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-  /** Unsigned varint of a non-negative integer below 2^53. */
-  uv(v: number): void {
-    this.reserve(8);
-    const b = this.buf;
-    let p = this.pos;
-    while (v >= 0x80) {
-      b[p++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    b[p++] = v;
-    this.pos = p;
-  }
-  /** Signed integer as a zigzag varint. */
-  sv(v: number): void {
-    this.uv(v < 0 ? -2 * v - 1 : 2 * v);
-  }
-  f64(v: number): void {
-    this.reserve(8);
-    this.view.setFloat64(this.pos, v, true);
-    this.pos += 8;
-  }
-  str(s: string): void {
-    const n = s.length;
-    // ASCII fast path: one byte per UTF-16 unit, no encoder call
-    this.reserve(n * 3 + 5);
-    let ascii = true;
-    for (let i = 0; i < n; i++) {
-      if (s.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
-      this.uv(n);
-      const b = this.buf;
-      let p = this.pos;
-      for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
-      this.pos = p;
-      return;
-    }
-    const bytes = enc.encode(s);
-    this.uv(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
-  }
-}
-
-let scratch = new Writer();
-
-function writeSpanStats(w: Writer, name: string, s: SpanStats): void {
+function writeSpanStats(w: ByteWriter, name: string, s: SpanStats): void {
   w.str(name);
   w.uv(s.count);
   w.uv(s.errors);
@@ -133,13 +72,7 @@ function writeSpanStats(w: Writer, name: string, s: SpanStats): void {
 
 /** Encodes a partial message. Windows may be ServiceWindow objects (the worker's) or nothing else. */
 export function encodePartial(msg: BinaryPartial): Uint8Array {
-  const w = scratch;
-  w.pos = 0; // one writer reused by every call (encoding is synchronous): one allocation per message
-  w.reserve(3);
-  w.buf[0] = MAGIC0;
-  w.buf[1] = MAGIC1;
-  w.buf[2] = VERSION;
-  w.pos = 3;
+  const w = scratch.begin([MAGIC0, MAGIC1, VERSION]);
   w.str(msg.tenant);
   w.str(msg.src);
   w.f64(msg.max_event_ms);
@@ -161,9 +94,7 @@ export function encodePartial(msg: BinaryPartial): Uint8Array {
       }),
     );
   }
-  const out = w.buf.slice(0, w.pos);
-  if (w.buf.length > 1 << 22) scratch = new Writer(); // do not keep a huge buffer after a huge message
-  return out;
+  return w.finish();
 }
 
 // ------------------------------------------------------------------------------------------- reader

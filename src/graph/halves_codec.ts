@@ -25,6 +25,7 @@
  * the assembler's Map keys slower to hash than JSON's). Decoding is strict: truncation, bad magic or
  * version, indexes out of the table, id lengths past the column or trailing bytes throw RangeError.
  */
+import { ByteWriter } from "../core/binary/byte_writer.ts";
 import type { SpanHalvesMessage } from "./graph_assembler.ts";
 import type { EdgeHalf, ResourceLink } from "./edge_half.ts";
 
@@ -34,51 +35,9 @@ export function isBinaryHalves(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === MAGIC0 && bytes[1] === MAGIC1;
 }
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-class Writer {
-  buf = new Uint8Array(8192);
-  view = new DataView(this.buf.buffer);
-  pos = 0;
-  reserve(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-  uv(v: number): void {
-    this.reserve(8);
-    const b = this.buf;
-    let p = this.pos;
-    while (v >= 0x80) {
-      b[p++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    b[p++] = v;
-    this.pos = p;
-  }
-  f64(v: number): void {
-    this.reserve(8);
-    this.view.setFloat64(this.pos, v, true);
-    this.pos += 8;
-  }
-  bytes(b: Uint8Array): void {
-    this.reserve(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
-  str(s: string): void {
-    const b = enc.encode(s);
-    this.uv(b.length);
-    this.bytes(b);
-  }
-}
-
-let scratch = new Writer();
+const scratch = new ByteWriter(8192);
 
 /** Encodes a span halves message. */
 export function encodeHalves(msg: SpanHalvesMessage): Uint8Array {
@@ -101,13 +60,7 @@ export function encodeHalves(msg: SpanHalvesMessage): Uint8Array {
     refs[j++] = ix(r.pod);
     refs[j++] = ix(r.host);
   }
-  const w = scratch;
-  w.pos = 0; // one writer reused by every call (encoding is synchronous): one allocation per message
-  w.reserve(3);
-  w.buf[0] = MAGIC0;
-  w.buf[1] = MAGIC1;
-  w.buf[2] = VERSION;
-  w.pos = 3;
+  const w = scratch.begin([MAGIC0, MAGIC1, VERSION]);
   w.str(msg.tenant);
   w.str(msg.src);
   w.f64(msg.max_event_ms);
@@ -137,9 +90,7 @@ export function encodeHalves(msg: SpanHalvesMessage): Uint8Array {
     w.f64(r.t);
   }
   w.str(ids);
-  const out = w.buf.slice(0, w.pos);
-  if (w.buf.length > 1 << 22) scratch = new Writer(); // do not keep a huge buffer after a huge message
-  return out;
+  return w.finish();
 }
 
 function bad(what: string, pos: number): never {
