@@ -1,7 +1,7 @@
 /** One conformance suite that every registered detector runs (CONVENTIONS habit 2). */
 import assert from "node:assert/strict";
 import { createDetector, DETECTORS } from "./registry.ts";
-import { mulberry32 } from "./isolation_forest.ts";
+import { mulberry32 } from "../core/mulberry32.ts";
 import type { ServiceWindow } from "./detector.ts";
 
 function gauss(rnd: () => number): number {

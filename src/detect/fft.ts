@@ -1,8 +1,10 @@
 /**
  * The FFT the spectral methods need (spectral residual, TAMO-style spectral attention), behind one tiny
- * interface so the Wasm kernel (src/features/kernels/) can replace the plain-TS radix-2 form below
- * without touching callers. Cooley & Tukey (1965), iterative in-place radix-2.
+ * interface. `wasmFft` (the default) runs the AssemblyScript kernel of src/features/kernels/; `plainFft`
+ * is the plain-TS radix-2 form (Cooley & Tukey 1965, iterative, in place), kept as the reference the
+ * parity test compares against and for lengths below the kernel's minimum.
  */
+import { FFT_MIN_SIZE, fftComplex, ifftComplex } from "../features/kernels/mod.ts";
 
 /** In-place complex FFT over caller-owned arrays of a power-of-two length. */
 export interface Fft {
@@ -78,3 +80,32 @@ export function nextPowerOfTwo(n: number): number {
   while (p < n) p <<= 1;
   return p;
 }
+
+/** Interleaved scratch buffers per length, reused across calls (the hot path allocates nothing). */
+const scratch = new Map<number, { io: Float64Array; out: Float64Array }>();
+
+/** The Wasm kernel's complex FFT behind the same interface (falls back to plainFft below 8 points). */
+export const wasmFft: Fft = {
+  transform(re, im, inverse) {
+    const n = re.length;
+    assertPowerOfTwo(n);
+    if (im.length !== n) {
+      throw new RangeError(
+        `Cannot run the FFT as im.length must equal re.length (${n}): current value is ${im.length}`,
+      );
+    }
+    if (n < FFT_MIN_SIZE) return plainFft.transform(re, im, inverse);
+    let s = scratch.get(n);
+    if (!s) scratch.set(n, s = { io: new Float64Array(2 * n), out: new Float64Array(2 * n) });
+    const { io, out } = s;
+    for (let i = 0; i < n; i++) {
+      io[2 * i] = re[i];
+      io[2 * i + 1] = im[i];
+    }
+    (inverse ? ifftComplex : fftComplex)(io, out);
+    for (let i = 0; i < n; i++) {
+      re[i] = out[2 * i];
+      im[i] = out[2 * i + 1];
+    }
+  },
+};

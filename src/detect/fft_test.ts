@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { plainFft } from "./fft.ts";
+import { plainFft, wasmFft } from "./fft.ts";
 
 Deno.test("plainFft.transform() matches a direct DFT and round-trips through the inverse", () => {
   const n = 16;
@@ -26,4 +26,21 @@ Deno.test("plainFft.transform() rejects a length that is not a power of two", ()
     () => plainFft.transform(new Float64Array(12), new Float64Array(12), false),
     /current value is 12/,
   );
+});
+
+Deno.test("wasmFft.transform() matches plainFft (≤ 1e-12 of the peak) forward and inverse, at 4 to 1024 points", () => {
+  for (const n of [4, 8, 64, 1024]) {
+    const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 3 + ((i * 7919) % 11) / 10);
+    const y = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 0.11));
+    for (const inverse of [false, true]) {
+      const [ar, ai, br, bi] = [x.slice(), y.slice(), x.slice(), y.slice()];
+      plainFft.transform(ar, ai, inverse);
+      wasmFft.transform(br, bi, inverse);
+      const peak = Math.max(...ar.map(Math.abs), ...ai.map(Math.abs));
+      for (let k = 0; k < n; k++) {
+        assert.ok(Math.abs(ar[k] - br[k]) <= 1e-12 * peak, `n=${n} inverse=${inverse} re[${k}]`);
+        assert.ok(Math.abs(ai[k] - bi[k]) <= 1e-12 * peak, `n=${n} inverse=${inverse} im[${k}]`);
+      }
+    }
+  }
 });

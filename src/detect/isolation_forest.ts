@@ -12,19 +12,8 @@ import {
   toDetectionResult,
 } from "./detector.ts";
 import { createThreshold, type DynamicThreshold, type ThresholdConfig } from "./dynamic_threshold.ts";
+import { mulberry32 } from "../core/mulberry32.ts";
 import { quantileSorted, safeScale } from "./robust_stats.ts";
-
-/** Deterministic PRNG (mulberry32) so forests are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Average path length of an unsuccessful BST search over n points. */
 function c(n: number): number {

@@ -4,7 +4,7 @@
  * through FFT → log amplitude minus its moving average → inverse FFT with the original phase; the score
  * is the saliency of the newest real point relative to the mean saliency of the window before it.
  */
-import { type Fft, plainFft } from "./fft.ts";
+import { type Fft, wasmFft } from "./fft.ts";
 import type { UnivariateModel } from "./univariate_model.ts";
 
 export interface SpectralResidualOptions {
@@ -31,7 +31,7 @@ export function saliencyMap(
   } = {},
 ): void {
   const n = x.length;
-  const fft = options.fft ?? plainFft;
+  const fft = options.fft ?? wasmFft;
   const q = options.average ?? 3;
   const re = options.scratch?.re ?? new Float64Array(n);
   const im = options.scratch?.im ?? new Float64Array(n);
@@ -95,7 +95,7 @@ export class SpectralResidualModel implements UnivariateModel {
     }
     this.#avg = options.average ?? 3;
     this.#minHistory = options.min_history ?? 16;
-    this.#fft = options.fft ?? plainFft;
+    this.#fft = options.fft ?? wasmFft;
     this.#hist = new Float64Array(this.#n - this.#m);
     this.#buf = new Float64Array(this.#n);
     this.#sal = new Float64Array(this.#n);

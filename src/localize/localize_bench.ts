@@ -6,7 +6,7 @@
 import type { LocalizeInput, MetricFrame } from "../core/rca.ts";
 import { classifyFault } from "../classify/fault_classifier.ts";
 import { createDetector } from "../detect/registry.ts";
-import { mulberry32 } from "../detect/isolation_forest.ts";
+import { mulberry32 } from "../core/mulberry32.ts";
 import { createLocalizer } from "./registry.ts";
 
 const rnd = mulberry32(5);

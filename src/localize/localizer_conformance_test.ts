@@ -11,7 +11,7 @@ import type {
   ServiceGraphSnapshot,
   SpanSummary,
 } from "../core/rca.ts";
-import { mulberry32 } from "../detect/isolation_forest.ts";
+import { mulberry32 } from "../core/mulberry32.ts";
 import { createLocalizer, LOCALIZERS } from "./registry.ts";
 import { SpectralAttentionLocalizer } from "./spectral_attention.ts";
 

@@ -7,7 +7,7 @@
  * sends out minus what it receives. Training-free; a learned version would replace the coherence.
  */
 import type { LocalizeInput, Localizer, RootCauseCandidate } from "../core/rca.ts";
-import { type Fft, nextPowerOfTwo, plainFft } from "../detect/fft.ts";
+import { type Fft, nextPowerOfTwo, wasmFft } from "../detect/fft.ts";
 import { BaroLocalizer, type BaroOptions } from "./baro.ts";
 import { onsetIndex, sortCandidates } from "./onset.ts";
 
@@ -63,7 +63,7 @@ export class SpectralAttentionLocalizer implements Localizer {
     const from = Math.max(0, t0 - span);
     const to = Math.min(frame.times_ms.length, t0 + span);
     const len = nextPowerOfTwo(Math.max(2, to - from));
-    const fft = this.options.fft ?? plainFft;
+    const fft = this.options.fft ?? wasmFft;
     const spectra = services.map((s) => {
       const col = frame.series.get(s)?.get(base.get(s)!.indicator ?? "") ?? new Float64Array(0);
       const re = new Float64Array(len);

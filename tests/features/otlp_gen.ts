@@ -69,17 +69,8 @@ export function traceRequest(spans: GenSpan[]): Uint8Array {
   });
 }
 
-/** A small PRNG (mulberry32) so tests are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from "../../src/core/mulberry32.ts";
+export { rng };
 
 export function shuffle<T>(xs: T[], rand: () => number): T[] {
   const a = [...xs];

@@ -1,16 +1,6 @@
 /** Shared helpers of the kernel tests. */
 
-/** Deterministic PRNG (mulberry32) in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from "../../core/mulberry32.ts";
 
 /** max |a_i - b_i| / max |b_i| (absolute when b is all zeros). */
 export function relMaxError(a: ArrayLike<number>, b: ArrayLike<number>): number {
