@@ -1,7 +1,8 @@
 /**
  * deno bench -A src/localize/localize_bench.ts
  * Localization + classification of one incident on a 50-service graph (target <= 10 ms), and the
- * robust-score detector over 1,000 services' windows (one 10 s window of 4 indicators each).
+ * detectors over 1,000 services' windows (one 10 s window of 4 indicators each). The stream defaults
+ * (config/vigil.yaml: detector robust_effect, localizer anomaly_descent) come first in each group.
  */
 import type { LocalizeInput, MetricFrame } from "../core/rca.ts";
 import { classifyFault } from "../classify/fault_classifier.ts";
@@ -34,14 +35,16 @@ const graph = {
   ),
 };
 const input: LocalizeInput = { frame, graph, anomaly_start_ms: ONSET * STEP };
-for (const name of ["baro", "pagerank", "spectral_attention", "ensemble"]) {
+for (const name of ["anomaly_descent", "baro", "pagerank", "spectral_attention", "ensemble"]) {
   const loc = createLocalizer(name);
   Deno.bench(`${name} + classify, 50 services x 4 indicators x 180 windows`, { group: "localize" }, () => {
     const r = loc.localize(input);
     classifyFault(input, r[0]);
   });
 }
-for (const name of ["robust_score", "nsigma", "bocpd", "spectral_residual", "isolation_forest"]) {
+for (
+  const name of ["robust_effect", "robust_score", "nsigma", "bocpd", "spectral_residual", "isolation_forest"]
+) {
   const det = createDetector(name);
   let t = 0;
   const windows = Array.from(
