@@ -10,6 +10,8 @@
  * ordered. Pure: no I/O, no clock.
  */
 import { DDSketch, type DDSketchJson } from "./ddsketch.ts";
+import { compactPoints, cumulativeIncrease, type CumulativePoint } from "./metric_increase.ts";
+import type { LogClusterer, ServiceNames } from "./log_cluster.ts";
 import type { MetricPointView, SpanView } from "./otlp_scan.ts";
 import { FEATURE_SCHEMA_VERSION, type FeatureRecord, type MetricFeatures } from "../core/feature_record.ts";
 
@@ -118,9 +120,18 @@ export interface MetricAggJson {
   /** histogram/summary: count and sum totals (delta) */
   hc: number;
   hs: number;
-  /** latest histogram count/sum (cumulative) */
-  lc: number;
-  ls: number;
+  /** Sums: monotonic (a falling cumulative value is a reset). Absent in older partials: true. */
+  mono?: boolean;
+  /** Cumulative sums, histograms and summaries: their points, compacted ({@link compactPoints}). */
+  pts?: CumulativePoint[];
+}
+
+/** Points kept per cumulative series and window (the first and the latest 15). */
+export const MAX_CUMULATIVE_POINTS = 16;
+
+/** Cumulative sums, histograms and summaries (OTLP summaries carry no temporality: they are cumulative). */
+export function isCumulative(m: Pick<MetricAggJson, "kind" | "temporality">): boolean {
+  return m.kind !== "gauge" && m.temporality !== 1;
 }
 
 function metricValue(p: MetricPointView): number {
@@ -146,8 +157,8 @@ export function newMetricAgg(p: MetricPointView, instance: string): MetricAggJso
     lv: 0,
     hc: 0,
     hs: 0,
-    lc: 0,
-    ls: 0,
+    mono: p.kind !== "sum" || p.monotonic,
+    pts: isCumulative(p) ? [] : undefined,
   };
 }
 
@@ -166,11 +177,14 @@ export function addMetricPoint(m: MetricAggJson, p: MetricPointView): void {
   if (t > m.lt || (t === m.lt && v > m.lv)) {
     m.lt = t;
     m.lv = v;
-    m.lc = p.count;
-    m.ls = p.sum;
   }
   m.hc += p.count;
   m.hs += p.sum;
+  if (m.pts !== undefined) {
+    const hist = p.kind !== "sum";
+    m.pts.push([t, p.start_ms, hist ? p.count : p.value, hist ? p.sum : 0]);
+    if (m.pts.length >= 2 * MAX_CUMULATIVE_POINTS) compactPoints(m.pts, MAX_CUMULATIVE_POINTS);
+  }
 }
 
 export function mergeMetricAgg(a: MetricAggJson, b: MetricAggJson): void {
@@ -185,21 +199,50 @@ export function mergeMetricAgg(a: MetricAggJson, b: MetricAggJson): void {
   if (b.lt > a.lt || (b.lt === a.lt && b.lv > a.lv)) {
     a.lt = b.lt;
     a.lv = b.lv;
-    a.lc = b.lc;
-    a.ls = b.ls;
   }
   a.hc += b.hc;
   a.hs += b.hs;
+  if (b.pts !== undefined) {
+    a.pts = compactPoints(a.pts === undefined ? [...b.pts] : a.pts.concat(b.pts), MAX_CUMULATIVE_POINTS);
+  }
 }
 
-function finalizeMetric(m: MetricAggJson, window_ms: number): MetricFeatures {
+/** The latest point of a cumulative series in a window (the baseline of its next window). */
+export function lastCumulativePoint(m: MetricAggJson): CumulativePoint | undefined {
+  if (m.pts === undefined || m.pts.length === 0) return undefined;
+  compactPoints(m.pts, MAX_CUMULATIVE_POINTS);
+  return m.pts[m.pts.length - 1];
+}
+
+function finalizeMetric(
+  m: MetricAggJson,
+  window_start_ms: number,
+  window_ms: number,
+  baseline: CumulativePoint | undefined,
+): MetricFeatures {
   const delta = m.temporality === 1;
+  const hist = m.kind !== "gauge" && m.kind !== "sum";
   let rate: number | null = null;
-  if (m.kind === "sum") {
-    if (delta) rate = stable(m.vsum / (window_ms / 1000));
-    else if (m.lt > m.ft) rate = stable((m.lv - m.fv) / ((m.lt - m.ft) / 1000));
+  let count: number | null = null, sum: number | null = null;
+  let mean: number | null = stable(m.vsum / m.points);
+  if (delta) {
+    if (m.kind === "sum") rate = stable(m.vsum / (window_ms / 1000));
+    if (hist) {
+      count = m.hc;
+      sum = stable(m.hs);
+    }
+  } else if (m.pts !== undefined && m.pts.length > 0) {
+    const pts = compactPoints(m.pts, MAX_CUMULATIVE_POINTS);
+    const inc = cumulativeIncrease(pts, { window_start_ms, baseline, monotonic: m.mono !== false });
+    if (m.kind === "sum") {
+      const elapsed = pts[pts.length - 1][0] - (inc?.since_ms ?? Infinity);
+      if (inc !== null && elapsed > 0) rate = stable(inc.value / (elapsed / 1000));
+    } else if (inc !== null) {
+      count = inc.value;
+      sum = stable(inc.sum);
+    }
   }
-  const hist = m.kind === "histogram" || m.kind === "exponential_histogram" || m.kind === "summary";
+  if (hist) mean = count !== null && count > 0 && sum !== null ? stable(sum / count) : null;
   return {
     name: m.name,
     kind: m.kind,
@@ -210,10 +253,10 @@ function finalizeMetric(m: MetricAggJson, window_ms: number): MetricFeatures {
     last: m.lv,
     min: m.min,
     max: m.max,
-    mean: stable(m.vsum / m.points),
+    mean,
     rate_per_s: rate,
-    count: hist ? (delta ? m.hc : m.lc) : null,
-    sum: hist ? stable(delta ? m.hs : m.ls) : null,
+    count,
+    sum,
   };
 }
 
@@ -268,6 +311,8 @@ export interface ServiceWindowJson {
   instances: string[];
   /** operations already folded into the overflow bucket */
   ovf: string[];
+  /** metric series already dropped by the hard cap (keys) */
+  mdrop?: string[];
 }
 
 export interface FinalizeOptions {
@@ -278,6 +323,15 @@ export interface FinalizeOptions {
   max_metric_series?: number;
   /** Cap on log templates per service and window. @default 500 */
   max_templates?: number;
+  /**
+   * The previous point of each cumulative metric series (by {@link metricKey}) from an earlier window of
+   * this service: rates and increases are measured from it. @default none (within-window increases only)
+   */
+  baselines?: ReadonlyMap<string, CumulativePoint>;
+  /** This service's log template clusters; without it masked templates are counted as they are. */
+  log_clusters?: LogClusterer;
+  /** Known service names: tokens naming them never merge into `<*>` (see log_cluster.ts). */
+  services?: ServiceNames;
 }
 
 export class ServiceWindow {
@@ -287,6 +341,8 @@ export class ServiceWindow {
   readonly instances = new Set<string>();
   /** Operations folded into the overflow bucket while accumulating (hard memory cap). */
   readonly overflowed = new Set<string>();
+  /** Metric series dropped while accumulating (hard memory cap), by key. */
+  readonly dropped_metrics = new Set<string>();
   constructor(readonly tenant: string, readonly service: string, readonly window_start_ms: number) {}
 
   op(name: string): SpanStats {
@@ -298,8 +354,12 @@ export class ServiceWindow {
     return s;
   }
 
-  /** Merges another partial of the same (tenant, service, window). `hard_op_cap` bounds memory. */
-  merge(o: ServiceWindow, hard_op_cap = Infinity): void {
+  /**
+   * Merges another partial of the same (tenant, service, window). `hard_op_cap` and `hard_metric_cap` bound
+   * memory: operations beyond the first fold into "__overflow__", metric series beyond it are dropped (and
+   * remembered, to be counted).
+   */
+  merge(o: ServiceWindow, hard_op_cap = Infinity, hard_metric_cap = Infinity): void {
     for (const [name, s] of o.ops) {
       const mine = this.ops.get(name);
       if (mine !== undefined) mine.merge(s);
@@ -312,9 +372,11 @@ export class ServiceWindow {
     for (const n of o.overflowed) this.overflowed.add(n);
     for (const [k, m] of o.metrics) {
       const mine = this.metrics.get(k);
-      if (mine === undefined) this.metrics.set(k, m);
-      else mergeMetricAgg(mine, m);
+      if (mine !== undefined) mergeMetricAgg(mine, m);
+      else if (this.metrics.size < hard_metric_cap) this.metrics.set(k, m);
+      else this.dropped_metrics.add(k);
     }
+    for (const k of o.dropped_metrics) if (!this.metrics.has(k)) this.dropped_metrics.add(k);
     mergeLogAgg(this.logs, o.logs);
     for (const i of o.instances) this.instances.add(i);
   }
@@ -329,6 +391,7 @@ export class ServiceWindow {
       logs: this.logs,
       instances: [...this.instances],
       ovf: [...this.overflowed],
+      mdrop: this.dropped_metrics.size > 0 ? [...this.dropped_metrics] : undefined,
     };
   }
 
@@ -345,6 +408,7 @@ export class ServiceWindow {
     w.logs = j.logs;
     for (const i of j.instances) w.instances.add(i);
     for (const n of j.ovf ?? []) w.overflowed.add(n);
+    for (const k of j.mdrop ?? []) w.dropped_metrics.add(k);
     return w;
   }
 
@@ -379,15 +443,18 @@ export class ServiceWindow {
       });
     }
     for (const [, s] of this.ops) total.merge(s);
-    const maxSeries = options.max_metric_series ?? 2000;
-    const metrics = [...this.metrics.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).slice(0, maxSeries)
-      .map(([, m]) => finalizeMetric(m, window_ms));
+    const { kept: series, dropped } = this.metricSeries(options.max_metric_series ?? 2000);
+    const start = this.window_start_ms;
+    const metrics = series.map(([k, m]) => finalizeMetric(m, start, window_ms, options.baselines?.get(k)));
     const maxTpl = options.max_templates ?? 500;
+    const tpl = options.log_clusters
+      ? options.log_clusters.cluster(this.logs.tpl, { window_start_ms: start, services: options.services })
+      : this.logs.tpl;
     const by_severity: Record<string, number> = {};
     this.logs.sev.forEach((c, i) => {
       if (c > 0) by_severity[SEVERITIES[i]] = c;
     });
-    const templates = Object.entries(this.logs.tpl)
+    const templates = Object.entries(tpl)
       .map(([template_id, [template, count, error_count]]) => ({ template_id, template, count, error_count }))
       .sort((a, b) => b.count - a.count || (a.template_id < b.template_id ? -1 : 1))
       .slice(0, maxTpl);
@@ -404,10 +471,23 @@ export class ServiceWindow {
       latency_ms: total.latency(),
       operations,
       operations_overflowed: overflowNames.size,
+      metric_series_dropped: dropped.size,
       instances: [...this.instances].sort(),
       metrics,
       logs: { count: this.logs.n, by_severity, templates },
     };
+  }
+
+  /**
+   * The metric series a record keeps (the first `max_series` by key, sorted) and the keys of those it drops
+   * (beyond the cap here, or already by the hard cap while merging).
+   */
+  metricSeries(max_series: number): { kept: [string, MetricAggJson][]; dropped: Set<string> } {
+    const sorted = [...this.metrics.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const dropped = new Set(this.dropped_metrics);
+    for (let i = max_series; i < sorted.length; i++) dropped.add(sorted[i][0]);
+    if (sorted.length > max_series) sorted.length = max_series;
+    return { kept: sorted, dropped };
   }
 
   /** Rough heap bytes held (for the per-series budget and RSS accounting). */

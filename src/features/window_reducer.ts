@@ -11,8 +11,23 @@
  *
  * Callers can attach an opaque token (the JetStream message) to each partial; `close()` hands back the
  * tokens whose every window has been closed, i.e. the messages that are safe to ack.
+ *
+ * State across windows, per (tenant, service): the last point of each cumulative metric series (rates and
+ * increases of the next window are measured from it: src/features/metric_increase.ts) and the service's
+ * log template clusters (src/features/log_cluster.ts). Windows close in (start, tenant, service) order
+ * whatever the arrival order (a window closes only after every earlier one), so this state, and the records
+ * computed with it, do not depend on the number of workers or the arrival order. Every use of it is decided
+ * by event time (a baseline older than `series_ttl_ms` before a window is not used; a cluster idle for
+ * `log_cluster_ttl_ms` is forgotten), and it is swept from memory only once no later window could use it.
+ * It lives in memory only: after a restart the first window of each cumulative series reports its
+ * within-window increase (null for a series with a single point in it), and clusters are mined afresh
+ * (ids stay the same where the same masked template founds its cluster again, as it does for a template
+ * seen alone).
  */
 import { ServiceWindow, type ServiceWindowJson } from "./window_aggregate.ts";
+import { lastCumulativePoint } from "./window_aggregate.ts";
+import { LogClusterer, type ServiceNames } from "./log_cluster.ts";
+import type { CumulativePoint } from "./metric_increase.ts";
 import type { FeatureRecord } from "../core/feature_record.ts";
 
 export interface PartialMessage {
@@ -36,8 +51,20 @@ export interface WindowReducerOptions {
   max_operations?: number;
   /** Hard cap on operations held per open window (memory bound). @default 4 × max_operations */
   max_operations_held?: number;
+  /** Metric series per service kept in a record; the rest are dropped and counted. @default 2000 */
   max_metric_series?: number;
+  /** Hard cap on metric series held per open window (memory bound). @default 2 × max_metric_series */
+  max_metric_series_held?: number;
+  /** Log templates (clusters) per service kept in a record. @default 500 */
   max_templates?: number;
+  /** A cumulative series' last point stays the baseline of its next window for this long. @default 600000 */
+  series_ttl_ms?: number;
+  /** Log template clusters kept per service. @default 1000 */
+  max_log_clusters?: number;
+  /** Share of token positions that must agree for log templates to merge. @default 0.5 */
+  log_similarity?: number;
+  /** A log template cluster not seen for this long (event time) is forgotten. @default 3600000 */
+  log_cluster_ttl_ms?: number;
 }
 
 export interface ReducerCounters {
@@ -49,6 +76,8 @@ export interface ReducerCounters {
   /** Data merged into a window after the watermark passed its end (within the allowed lateness). */
   late_merged: number;
   operations_overflowed: number;
+  /** Metric series left out of records by the per-service cap (summed over records). */
+  metric_series_dropped: number;
 }
 
 interface OpenWindow {
@@ -56,11 +85,22 @@ interface OpenWindow {
   tokens: Set<unknown>;
 }
 
+/** What the reducer remembers of a service between its windows. */
+interface ServiceMemory {
+  baselines: Map<string, CumulativePoint>;
+  clusters: LogClusterer;
+  /** End of its latest closed window. */
+  last_end_ms: number;
+}
+
 export class WindowReducer<T = unknown> {
   readonly window_ms: number;
   readonly max_out_of_order_ms: number;
   readonly allowed_lateness_ms: number;
   readonly #opts: Required<Omit<WindowReducerOptions, "max_out_of_order_ms" | "allowed_lateness_ms">>;
+  /** tenant → service → its memory */
+  readonly #memory = new Map<string, Map<string, ServiceMemory>>();
+  #sweptAt = -Infinity;
   #maxEvent = -Infinity;
   /** Windows with end ≤ this were force-closed by flush(). */
   #flushedThrough = -Infinity;
@@ -76,6 +116,7 @@ export class WindowReducer<T = unknown> {
     too_late_items: 0,
     late_merged: 0,
     operations_overflowed: 0,
+    metric_series_dropped: 0,
   };
 
   constructor(options: WindowReducerOptions = {}) {
@@ -93,13 +134,20 @@ export class WindowReducer<T = unknown> {
       );
     }
     const max_operations = options.max_operations ?? 200;
+    const max_metric_series = options.max_metric_series ?? 2000;
     this.#opts = {
       window_ms: this.window_ms,
       max_operations,
       max_operations_held: options.max_operations_held ?? 4 * max_operations,
-      max_metric_series: options.max_metric_series ?? 2000,
+      max_metric_series,
+      max_metric_series_held: options.max_metric_series_held ?? 2 * max_metric_series,
       max_templates: options.max_templates ?? 500,
+      series_ttl_ms: options.series_ttl_ms ?? 600_000,
+      max_log_clusters: options.max_log_clusters ?? 1000,
+      log_similarity: options.log_similarity ?? 0.5,
+      log_cluster_ttl_ms: options.log_cluster_ttl_ms ?? 3_600_000,
     };
+    new LogClusterer(this.#clusterOptions()); // validates the options now
   }
 
   get watermark_ms(): number {
@@ -153,7 +201,11 @@ export class WindowReducer<T = unknown> {
         o = { w: new ServiceWindow(j.tenant, j.service, j.window_start_ms), tokens: new Set() };
         this.#open.set(key, o);
       }
-      o.w.merge(j instanceof ServiceWindow ? j : ServiceWindow.fromJSON(j), this.#opts.max_operations_held);
+      o.w.merge(
+        j instanceof ServiceWindow ? j : ServiceWindow.fromJSON(j),
+        this.#opts.max_operations_held,
+        this.#opts.max_metric_series_held,
+      );
       if (token !== undefined && !o.tokens.has(token)) {
         o.tokens.add(token);
         holds++;
@@ -174,6 +226,65 @@ export class WindowReducer<T = unknown> {
 
   #released: T[] = [];
 
+  #clusterOptions() {
+    return {
+      max_clusters: this.#opts.max_log_clusters,
+      similarity: this.#opts.log_similarity,
+      idle_ttl_ms: this.#opts.log_cluster_ttl_ms,
+    };
+  }
+
+  /** Finalizes a window with its service's memory, then updates that memory. */
+  #finalize(w: ServiceWindow): FeatureRecord {
+    let tenant = this.#memory.get(w.tenant);
+    if (tenant === undefined) this.#memory.set(w.tenant, tenant = new Map());
+    let mem = tenant.get(w.service);
+    if (mem === undefined) {
+      mem = {
+        baselines: new Map(),
+        clusters: new LogClusterer(this.#clusterOptions()),
+        last_end_ms: -Infinity,
+      };
+      tenant.set(w.service, mem);
+    }
+    const start = w.window_start_ms, end = start + this.window_ms;
+    const oldest = start - this.#opts.series_ttl_ms;
+    for (const [k, p] of mem.baselines) if (p[0] < oldest) mem.baselines.delete(k);
+    mem.last_end_ms = end;
+    // services that reported within the cluster ttl (this one included): their names stay literal in templates
+    const names = tenant, ttl = this.#opts.log_cluster_ttl_ms;
+    const services: ServiceNames = {
+      has: (name) => (names.get(name)?.last_end_ms ?? -Infinity) + ttl >= start,
+    };
+    const rec = w.finalize({ ...this.#opts, baselines: mem.baselines, log_clusters: mem.clusters, services });
+    for (const [k, m] of w.metricSeries(this.#opts.max_metric_series).kept) {
+      const p = lastCumulativePoint(m);
+      if (p !== undefined) mem.baselines.set(k, p);
+    }
+    return rec;
+  }
+
+  /**
+   * Drops the memory of services no window closing after `limit` could use: a later window starts after
+   * limit − window_ms, and uses nothing older than the longer of the two ttls before its start.
+   */
+  #sweep(limit: number): void {
+    if (limit - this.#sweptAt < this.window_ms) return;
+    this.#sweptAt = limit;
+    const before = limit - this.window_ms - Math.max(this.#opts.series_ttl_ms, this.#opts.log_cluster_ttl_ms);
+    for (const [tenant, services] of this.#memory) {
+      for (const [name, mem] of services) if (mem.last_end_ms < before) services.delete(name);
+      if (services.size === 0) this.#memory.delete(tenant);
+    }
+  }
+
+  /** Services whose state (cumulative baselines, log clusters) is held. */
+  get services_remembered(): number {
+    let n = 0;
+    for (const s of this.#memory.values()) n += s.size;
+    return n;
+  }
+
   /**
    * Closes every window the watermark has passed (by end + allowed lateness; all open windows when
    * `all`), returning their records sorted by (window start, tenant, service) and the tokens now safe
@@ -189,8 +300,9 @@ export class WindowReducer<T = unknown> {
     const records: FeatureRecord[] = [];
     for (const [key, o] of done) {
       this.#open.delete(key);
-      const rec = o.w.finalize(this.#opts);
+      const rec = this.#finalize(o.w);
       this.counters.operations_overflowed += rec.operations_overflowed;
+      this.counters.metric_series_dropped += rec.metric_series_dropped ?? 0;
       records.push(rec);
       this.counters.windows_closed++;
       for (const t of o.tokens as Set<T>) {
@@ -207,6 +319,7 @@ export class WindowReducer<T = unknown> {
     }
     // forget source ids far behind the watermark
     const wm = Math.max(this.watermark_ms, this.#flushedThrough);
+    this.#sweep(Math.max(this.#flushedThrough, this.watermark_ms - this.allowed_lateness_ms));
     if (this.#seen.size > 1024) { for (const [k, until] of this.#seen) if (until < wm) this.#seen.delete(k); }
     const releasable = this.#released;
     this.#released = [];
