@@ -49,3 +49,20 @@ Deno.test("loadConfig() names the file when it cannot be read or parsed", async 
     assert(e instanceof ConfigError && e.message.includes("/nonexistent/vigil.yaml"), String(e));
   }
 });
+
+Deno.test("parseConfig() rejects incidents.report_llm enabled without a URL or a model, naming both", () => {
+  const err = assertThrows(
+    () =>
+      parseConfig({ incidents: { report_llm: { enabled: true, url: "localhost:11434" } } }, "t", { env: {} }),
+    ConfigError,
+  );
+  const text = err.problems.join("\n");
+  assert(text.includes("incidents.report_llm.url") && text.includes("localhost:11434"), text);
+  assert(text.includes("incidents.report_llm.model"), text);
+  const ok = parseConfig(
+    { incidents: { report_llm: { enabled: true, url: "http://127.0.0.1:11434/v1", model: "qwen2.5:3b" } } },
+    "t",
+    { env: {} },
+  );
+  assertEquals(ok.incidents.report_llm.timeout_ms, 30_000);
+});

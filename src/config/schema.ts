@@ -97,6 +97,33 @@ export const ConfigSchema = z.strictObject({
     open_after_windows: z.number().int().min(1).default(2),
     /** Quiet windows before an incident resolves. */
     recovery_windows: z.number().int().min(1).default(3),
+    /**
+     * Optional rewrite of each incident's templated report by an LLM behind an OpenAI-compatible
+     * `{url}/chat/completions`, stored beside the templated report (src/incident/report_rewriter.ts).
+     */
+    report_llm: z.strictObject({
+      enabled: z.boolean().default(false),
+      /** Base URL, e.g. http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1. */
+      url: z.string().default(""),
+      model: z.string().default(""),
+      /** Environment variable holding the API key (sent as a bearer token); "" for none. */
+      api_key_env: z.string().default(""),
+      /** Budget for one answer; the incident never waits for it. */
+      timeout_ms: positiveInt.default(30_000),
+      max_tokens: positiveInt.default(800),
+    }).prefault({}).superRefine((c, ctx) => {
+      if (!c.enabled) return;
+      if (!/^https?:\/\/[^/]/.test(c.url)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["url"],
+          message: `must be an http(s):// URL when enabled: current value is "${c.url}"`,
+        });
+      }
+      if (!c.model) {
+        ctx.addIssue({ code: "custom", path: ["model"], message: "must name a model when enabled" });
+      }
+    }),
   }).prefault({}),
   shutdown: z.strictObject({
     /** Drain budget on SIGINT/SIGTERM before exiting anyway, ms. */

@@ -43,6 +43,20 @@ export const incidentRecordSchema = z.strictObject({
     priority: z.string(),
     recommended_actions: z.array(z.string()),
   }),
+  /**
+   * The report rewritten by the optional LLM (src/incident/report_rewriter.ts), beside the templated one:
+   * same four sections, marked with the model that wrote it. Absent when none is configured or it failed.
+   */
+  report_rewrite: z.strictObject({
+    /** The model that wrote it, as the endpoint named it. */
+    model: z.string(),
+    /** Revision whose root cause and fault type it describes (kept while they stay the same). */
+    revision: z.number().int().min(1),
+    what_happened: z.string(),
+    impact: z.string(),
+    priority: z.string(),
+    recommended_actions: z.array(z.string()),
+  }).optional(),
 });
 
 export type IncidentRecord = z.infer<typeof incidentRecordSchema>;

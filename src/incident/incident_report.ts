@@ -1,7 +1,7 @@
 /**
  * The readable report of an incident, from templates, in the shape of TAMO's expert agent: what happened,
  * the impact, the priority and the recommended actions. Deterministic; an optional LLM may rewrite it
- * downstream, never required.
+ * downstream (report_rewriter.ts stores the rewrite beside this one), never required.
  */
 import type { FaultType } from "../core/rca.ts";
 import type { IncidentRecord, Severity } from "./incident_record.ts";
@@ -95,6 +95,18 @@ export function renderReport(
     priority: PRIORITY_WORDS[record.priority],
     recommended_actions: actions,
   };
+}
+
+/** A report as plain text in its four sections (what the LLM rewrite is given, see report_llm.ts). */
+export function reportText(report: IncidentRecord["report"]): string {
+  return [
+    report.title,
+    `What happened: ${report.what_happened}`,
+    `Impact: ${report.impact}`,
+    `Priority: ${report.priority}`,
+    "Recommended actions:",
+    ...report.recommended_actions.map((a, i) => `${i + 1}. ${a}`),
+  ].join("\n");
 }
 
 /** Severity from the anomaly strength and the blast radius. */

@@ -6,6 +6,8 @@
  * incident records on `vigil.incidents.{severity}` and in the KV bucket `vigil_incidents` (key
  * `<tenant>.<id>`). A window with no successor is completed once input has been quiet for a window.
  * Every output has a deterministic Nats-Msg-Id, so a replay after a restart stores nothing twice.
+ * With `report_llm` on, an LLM rewrite of a report follows as the incident's next revision
+ * (report_rewriter.ts); the incident itself never waits for it.
  */
 import type { Bus } from "../bus/connection.ts";
 import { type KvBucket, openKvBucket } from "../bus/kv_bucket.ts";
@@ -20,6 +22,7 @@ import {
   type IncidentEngineOptions,
 } from "./incident_engine.ts";
 import type { IncidentRecord } from "./incident_record.ts";
+import { createReportRewriter, type ReportLlmConfig } from "./report_rewriter.ts";
 
 export interface IncidentStageOptions extends IncidentEngineOptions {
   /** FEATURES history replayed on start to warm the detectors. @default 3600000 */
@@ -29,6 +32,8 @@ export interface IncidentStageOptions extends IncidentEngineOptions {
   /** Called with every incident record published. */
   on_incident?: (r: IncidentRecord) => void;
   log?: (line: string) => void;
+  /** Optional LLM rewrite of the reports (config `incidents.report_llm`). @default off */
+  report_llm?: ReportLlmConfig;
 }
 
 export interface IncidentStageCounters extends IncidentEngineCounters {
@@ -67,8 +72,11 @@ export async function startIncidentStage(
       ? await options.graph(w.window_start_ms + window_ms, w.tenant).catch(() => undefined)
       : undefined;
 
-  const publishIncidents = async (records: IncidentRecord[]) => {
-    for (const r of records) {
+  // the tracker's records go through the rewriter (revision shift, rewrite carried forward); its own
+  // rewrite revisions (`rewrites`) are final
+  const publishIncidents = async (records: IncidentRecord[], rewrites = false) => {
+    for (const tracked of records) {
+      const r = rewriter && !rewrites ? rewriter.track(tracked, { rewrite: live }) : tracked;
       const body = enc.encode(JSON.stringify(r));
       await publishDurable(bus, subjects.incidents(r.severity), body, {
         msg_id: `${r.tenant}/${r.id}/${r.revision}`,
@@ -117,8 +125,21 @@ export async function startIncidentStage(
       own.errors++;
       log(`vigil: incident stage error: ${(e as Error).message}`);
     });
+  const rewriter = createReportRewriter(options.report_llm, {
+    on_ready: () => serialized(() => publishIncidents(rewriter!.takeReady(), true)),
+    log,
+  });
+  // records replayed on start re-create incidents already reported: no rewrite is asked for them
+  const replayedSeq = rewriter
+    ? await bus.jsm().then((m) => m.streams.info(STREAMS.features)).then((i) => i.state.last_seq, () => 0)
+    : 0;
+  let live = true;
   const abort = new AbortController();
-  const running = replayAndFollow(bus, (_subject, data) => serialized(() => onMessage(data)), {
+  const running = replayAndFollow(bus, (_subject, data, seq) =>
+    serialized(() => {
+      live = seq > replayedSeq;
+      return onMessage(data);
+    }), {
     stream: STREAMS.features,
     filter_subjects: [subjects.featuresAll],
     start_time_ms: Date.now() - (options.replay_history_ms ?? 3_600_000),
@@ -131,7 +152,7 @@ export async function startIncidentStage(
 
   let closed = false;
   return {
-    counters: () => ({ ...engine.counters, ...own }),
+    counters: () => ({ ...engine.counters, ...own, ...rewriter?.counters() }),
     incidents: () => [...latest.values()].sort((a, b) => b.updated_ms - a.updated_ms),
     flush: () => serialized(flushAll),
     async close() {
@@ -140,6 +161,7 @@ export async function startIncidentStage(
       clearInterval(timer);
       abort.abort();
       await running;
+      await rewriter?.close();
       await queue;
     },
   };

@@ -79,6 +79,7 @@ const incidents: Stage = {
       entry_services: i.entry_services,
       open_after_windows: i.open_after_windows,
       recovery_windows: i.recovery_windows,
+      report_llm: i.report_llm,
       graph: engine?.graph
         ? (t, tenant) => engine.graph!.asOf(t, { tenant, lookback_ms: 30 * config.features.window_ms })
         : undefined,
