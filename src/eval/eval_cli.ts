@@ -145,13 +145,17 @@ export function parseEvalArgs(args: string[]): EvalArgs {
   };
 }
 
-/** Opens the dataset a --dataset/--path pair names. */
+/**
+ * Opens the dataset a --dataset/--path pair names. In stream mode a Nezha-layout dataset is cut into
+ * contiguous cases (each day replayed once, as recorded: see NezhaOptions.cut and {@link replayGapMs}).
+ */
 export async function openDataset(
-  args: Pick<EvalArgs, "dataset" | "path" | "cases" | "seed">,
+  args: Pick<EvalArgs, "dataset" | "path" | "cases" | "seed"> & Partial<Pick<EvalArgs, "mode">>,
 ): Promise<Dataset> {
   const { dataset, path } = args;
+  const cut = args.mode === "stream" ? "contiguous" : "windows";
   if (dataset === "rcd-sockshop") return loadRcdSockshop(path);
-  if (dataset === "nezha" || dataset === "nezha-ob") return await loadNezha(path, { name: "nezha-ob" });
+  if (dataset === "nezha" || dataset === "nezha-ob") return await loadNezha(path, { name: "nezha-ob", cut });
   if (dataset === "nab") return await loadNab(path);
   if (dataset.startsWith("sim:")) {
     const topology = dataset.slice(4);
@@ -173,7 +177,7 @@ export async function openDataset(
     });
   }
   // a path: recognise the layout
-  if (existsSync(join(dataset, "rca_data"))) return await loadNezha(dataset);
+  if (existsSync(join(dataset, "rca_data"))) return await loadNezha(dataset, { cut });
   if (existsSync(join(dataset, "labels", "combined_windows.json"))) return await loadNab(dataset);
   if (existsSync(dataset)) {
     const rcd = loadRcdSockshop(dataset);
@@ -281,6 +285,17 @@ export async function renderReport(s: EvalSummary): Promise<string> {
   ].join("\n");
 }
 
+/**
+ * Event time between consecutive cases on the replay timeline: none for a Nezha-layout dataset, whose
+ * stream-mode cases are contiguous slices of each day (a gap would be a hole in the recording), else the
+ * replay's default.
+ */
+export function replayGapMs(args: Pick<EvalArgs, "dataset">): number | undefined {
+  const nezha = args.dataset === "nezha" || args.dataset === "nezha-ob" ||
+    existsSync(join(args.dataset, "rca_data"));
+  return nezha ? 0 : undefined;
+}
+
 /** Stream mode: an embedded or running Vigil, Ctrl-C tears the embedded one down before exiting. */
 async function runStream(
   dataset: Dataset,
@@ -307,6 +322,7 @@ async function runStream(
       window_ms: args.window_ms,
       speed: args.speed,
       max_cases: args.cases,
+      gap_ms: replayGapMs(args),
       tenant_per_case: args.tenant_per_case,
       warmup: args.warmup,
       drain_ms: args.drain_s === undefined ? undefined : args.drain_s * 1000,

@@ -168,6 +168,11 @@ export interface StreamEvalOptions {
   on_status?: (line: string) => void;
   /** Called with every incident record of this run as it arrives (all revisions). */
   on_incident?: (record: IncidentView & Record<string, unknown>) => void;
+  /**
+   * Diagnostic taps: every message on `subject` (a NATS subject, wildcards allowed, e.g.
+   * `vigil.anomalies.>`) during the run is handed to `on_message` with its JSON payload (null when not JSON).
+   */
+  taps?: readonly { subject: string; on_message: (subject: string, payload: unknown) => void }[];
   /** Vigil's own log lines (embedded). @default dropped */
   vigil_log?: (line: string) => void;
   signal?: AbortSignal;
@@ -439,6 +444,21 @@ export async function evaluateStream(
       }
     }
   })();
+  const taps = (options.taps ?? []).map((t) => {
+    const s = target.nc.subscribe(t.subject);
+    const done = (async () => {
+      for await (const m of s) {
+        let payload: unknown = null;
+        try {
+          payload = m.json();
+        } catch {
+          // not JSON
+        }
+        t.on_message(m.subject, payload);
+      }
+    })();
+    return { sub: s, done };
+  });
   await target.nc.flush();
 
   const services = new Set<string>();
@@ -468,6 +488,10 @@ export async function evaluateStream(
   await target.settle(() => records.length);
   sub.unsubscribe();
   await collecting;
+  for (const t of taps) {
+    t.sub.unsubscribe();
+    await t.done;
+  }
 
   // align fault starts to their window so that delays are whole windows
   const match = matchIncidents(records, stats.labels, { before_ms: window_ms });

@@ -90,6 +90,20 @@ export interface NezhaOptions {
   multimodal?: boolean;
   /** Dataset name in reports. @default the directory's base name */
   name?: string;
+  /**
+   * How the recording is cut into cases.
+   * - `"windows"` (offline): each case spans `history_ms` before to `horizon_ms` after its injection. The
+   *   injections are about 8 minutes apart, so a case's history holds the previous faults.
+   * - `"contiguous"` (streaming): each day is one unbroken timeline cut at the injections, every minute in
+   *   exactly one case: a case runs from where the previous one ended to `horizon_ms` after its injection
+   *   (at most to the minute before the next injection's), and the first case of a day opens with that
+   *   day's fault-free warm-up ({@link loadNezhaWarmup}, `warmup_ms`) moved in time to end where the day's
+   *   recording starts. Replayed end to end with no gap, it is each day as recorded, played once.
+   * @default "windows"
+   */
+  cut?: "windows" | "contiguous";
+  /** `cut: "contiguous"`: fault-free warm-up before each day. @default 2 hours */
+  warmup_ms?: number;
 }
 
 function findFile(dir: string, base: string): string | null {
@@ -384,11 +398,21 @@ export async function readNezhaLogs(
     .sort((a, b) => a.service.localeCompare(b.service) || a.template_id.localeCompare(b.template_id));
 }
 
+/** Extra options of {@link loadNezhaCase}. */
+export interface NezhaCaseOptions extends NezhaOptions {
+  rootCauses?: Record<string, Record<string, string>>;
+  id?: string;
+  /** Start of the case's data (epoch ms, on the minute grid). @default injection − `history_ms`, floored to the minute */
+  from_ms?: number;
+  /** End of the case's data (exclusive). @default injection + `horizon_ms` */
+  to_ms?: number;
+}
+
 /** Loads the case of one injection. */
 export async function loadNezhaCase(
   dir: string,
   fault: NezhaFault,
-  options: NezhaOptions & { rootCauses?: Record<string, Record<string, string>>; id?: string } = {},
+  options: NezhaCaseOptions = {},
 ): Promise<OfflineCase> {
   const history = options.history_ms ?? 20 * MINUTE_MS;
   const horizon = options.horizon_ms ?? 5 * MINUTE_MS;
@@ -402,8 +426,8 @@ export async function loadNezhaCase(
   }
   const dayDir = join(dir, "rca_data", fault.day);
   // Grid aligned to whole minutes; each metric row (taken ~:19 s) lands in the minute it was sampled in.
-  const from_ms = Math.floor((fault.inject_ms - history) / MINUTE_MS) * MINUTE_MS;
-  const to_ms = fault.inject_ms + horizon;
+  const from_ms = options.from_ms ?? Math.floor((fault.inject_ms - history) / MINUTE_MS) * MINUTE_MS;
+  const to_ms = options.to_ms ?? fault.inject_ms + horizon;
   const builder = new FrameBuilder(MINUTE_MS);
   await readNezhaMetrics(join(dayDir, "metric"), builder, { from_ms, to_ms });
   if (options.edge_latency ?? true) {
@@ -478,6 +502,107 @@ export async function loadNezhaWarmup(
   return { frame, spans, ...(graph ? { graph } : {}) };
 }
 
+/**
+ * The [from_ms, to_ms) of every case when each day is cut into contiguous cases (see NezhaOptions.cut):
+ * on the minute grid; a case ends `horizon_ms` after its injection, or at the minute before the next
+ * injection's minute when that comes first, and the next case starts there. A day's first case starts
+ * `history_ms` before its injection. Faults must be ordered by injection time.
+ */
+export function contiguousCuts(
+  faults: readonly NezhaFault[],
+  options: { history_ms?: number; horizon_ms?: number } = {},
+): { from_ms: number; to_ms: number; first_of_day: boolean }[] {
+  const history = options.history_ms ?? 20 * MINUTE_MS;
+  const horizon = options.horizon_ms ?? 5 * MINUTE_MS;
+  const minute = (t: number) => Math.floor(t / MINUTE_MS) * MINUTE_MS;
+  const cuts: { from_ms: number; to_ms: number; first_of_day: boolean }[] = [];
+  faults.forEach((f, k) => {
+    const prev = cuts[k - 1];
+    const first_of_day = k === 0 || faults[k - 1].day !== f.day;
+    const from_ms = first_of_day ? minute(f.inject_ms - history) : prev.to_ms;
+    const next = faults[k + 1];
+    let to_ms = Math.ceil((f.inject_ms + horizon) / MINUTE_MS) * MINUTE_MS;
+    if (next && next.day === f.day) to_ms = Math.min(to_ms, minute(next.inject_ms) - MINUTE_MS);
+    cuts.push({ from_ms, to_ms: Math.max(to_ms, minute(f.inject_ms) + MINUTE_MS), first_of_day });
+  });
+  return cuts;
+}
+
+/** The input moved by `shift_ms` (a whole number of steps): frame times, span starts; logs stay aligned. */
+function shiftInput(input: OfflineCase["input"], shift_ms: number): OfflineCase["input"] {
+  return {
+    ...input,
+    frame: { ...input.frame, times_ms: input.frame.times_ms.map((t) => t + shift_ms) },
+    ...(input.spans ? { spans: input.spans.map((s) => ({ ...s, start_ms: s.start_ms + shift_ms })) } : {}),
+  };
+}
+
+/**
+ * `before` followed by `after` on one grid: `before` must end where `after` starts (same step). Series
+ * missing on one side are NaN there; spans are concatenated, logs padded; the graph is `after`'s.
+ */
+export function concatInputs(
+  before: OfflineCase["input"],
+  after: OfflineCase["input"],
+): OfflineCase["input"] {
+  const a = before.frame, b = after.frame;
+  const aEnd = (a.times_ms.at(-1) ?? NaN) + a.step_ms;
+  if (a.step_ms !== b.step_ms || (a.times_ms.length > 0 && b.times_ms.length > 0 && aEnd !== b.times_ms[0])) {
+    throw new RangeError(
+      `Cannot concatenate frames that do not abut on one grid: first ends at ${aEnd} (step ${a.step_ms}), ` +
+        `second starts at ${b.times_ms[0]} (step ${b.step_ms})`,
+    );
+  }
+  const na = a.times_ms.length, nb = b.times_ms.length;
+  const series = new Map<string, Map<string, Float64Array>>();
+  for (const [frame, offset] of [[a, 0], [b, na]] as const) {
+    for (const [service, indicators] of frame.series) {
+      let out = series.get(service);
+      if (!out) series.set(service, out = new Map());
+      for (const [indicator, values] of indicators) {
+        let arr = out.get(indicator);
+        if (!arr) out.set(indicator, arr = new Float64Array(na + nb).fill(NaN));
+        arr.set(values, offset);
+      }
+    }
+  }
+  const pad = (logs: readonly LogTemplateSeries[], offset: number) =>
+    logs.map((l) => {
+      const counts = new Float64Array(na + nb);
+      counts.set(l.counts, offset);
+      return { ...l, counts };
+    });
+  const logs = [...pad(before.logs ?? [], 0), ...pad(after.logs ?? [], na)];
+  const spans = [...(before.spans ?? []), ...(after.spans ?? [])];
+  return {
+    ...after,
+    frame: { times_ms: [...a.times_ms, ...b.times_ms], step_ms: b.step_ms, series },
+    ...(spans.length > 0 ? { spans } : {}),
+    ...(logs.length > 0 ? { logs } : {}),
+  };
+}
+
+/** Drops the leading grid rows where no series has a value (before a recording starts). */
+function trimLeadingGap(input: OfflineCase["input"]): OfflineCase["input"] {
+  const { frame } = input;
+  let i0 = frame.times_ms.length;
+  for (const indicators of frame.series.values()) {
+    for (const values of indicators.values()) {
+      const i = values.findIndex((v) => Number.isFinite(v));
+      if (i >= 0 && i < i0) i0 = i;
+    }
+  }
+  if (i0 === 0 || i0 === frame.times_ms.length) return input;
+  const series = new Map(
+    [...frame.series].map(([s, ind]) => [s, new Map([...ind].map(([k, v]) => [k, v.slice(i0)]))]),
+  );
+  return {
+    ...input,
+    frame: { ...frame, times_ms: frame.times_ms.slice(i0), series },
+    ...(input.logs ? { logs: input.logs.map((l) => ({ ...l, counts: l.counts.slice(i0) })) } : {}),
+  };
+}
+
 /** A Nezha-layout dataset; cases are ordered by injection time. */
 export async function loadNezha(
   dir: string = defaultNezhaDir(),
@@ -495,9 +620,30 @@ export async function loadNezha(
     kind: "rca",
     name,
     size: faults.length,
-    warmup: () => loadNezhaWarmup(dir, { day: faults[0]?.day }),
+    ...(options.cut === "contiguous" ? {} : { warmup: () => loadNezhaWarmup(dir, { day: faults[0]?.day }) }),
     async *cases() {
-      for (const fault of faults) yield await loadNezhaCase(dir, fault, { ...options, rootCauses, name });
+      if (options.cut !== "contiguous") {
+        for (const fault of faults) yield await loadNezhaCase(dir, fault, { ...options, rootCauses, name });
+        return;
+      }
+      const cuts = contiguousCuts(faults, options);
+      for (const [k, fault] of faults.entries()) {
+        const { from_ms, to_ms, first_of_day } = cuts[k];
+        const c = await loadNezhaCase(dir, fault, { ...options, rootCauses, name, from_ms, to_ms });
+        if (!first_of_day) {
+          yield c;
+          continue;
+        }
+        const input = trimLeadingGap(c.input);
+        const warmup = await loadNezhaWarmup(dir, { day: fault.day, warmup_ms: options.warmup_ms });
+        if (!warmup || warmup.frame.times_ms.length === 0 || input.frame.times_ms.length === 0) {
+          yield { ...c, input };
+          continue;
+        }
+        const wEnd = warmup.frame.times_ms.at(-1)! + warmup.frame.step_ms;
+        const moved = shiftInput(warmup, input.frame.times_ms[0] - wEnd);
+        yield { ...c, input: concatInputs({ frame: moved.frame, spans: moved.spans ?? [] }, input) };
+      }
     },
   };
 }
