@@ -15,17 +15,19 @@ export function formatIncident(
     `root cause ${top ? `${top.service}${top.indicator ? ` (${top.indicator})` : ""}` : "unknown"}` +
     `${r.fault_type ? `, ${r.fault_type}` : ""}; ${r.anomalous_services.length} service(s) affected`;
   if (!options.report) return head;
+  // the LLM's rewrite when there is one (incidents.report_llm), else the templated report
+  const report = r.report_rewrite ?? r.report;
   const lines = [
     head,
-    `  ${r.report.title}`,
-    `  What happened: ${r.report.what_happened}`,
-    `  Impact: ${r.report.impact}`,
-    `  Priority: ${r.report.priority}`,
+    `  ${r.report.title}${r.report_rewrite ? ` (report by ${r.report_rewrite.model})` : ""}`,
+    `  What happened: ${report.what_happened}`,
+    `  Impact: ${report.impact}`,
+    `  Priority: ${report.priority}`,
     `  Ranked causes: ${
       r.root_causes.map((c) => `${c.service}${c.indicator ? `:${c.indicator}` : ""} (${c.score.toFixed(2)})`)
         .join(", ")
     }`,
-    ...r.report.recommended_actions.map((a, i) => `  ${i === 0 ? "Actions: " : "         "}${i + 1}. ${a}`),
+    ...report.recommended_actions.map((a, i) => `  ${i === 0 ? "Actions: " : "         "}${i + 1}. ${a}`),
   ];
   return lines.join("\n");
 }

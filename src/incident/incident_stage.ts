@@ -22,7 +22,11 @@ import {
   type IncidentEngineOptions,
 } from "./incident_engine.ts";
 import type { IncidentRecord } from "./incident_record.ts";
-import { createReportRewriter, type ReportLlmConfig } from "./report_rewriter.ts";
+import {
+  createReportRewriter,
+  type ReportLlmConfig,
+  type ReportRewriterCounters,
+} from "./report_rewriter.ts";
 
 export interface IncidentStageOptions extends IncidentEngineOptions {
   /** FEATURES history replayed on start to warm the detectors. @default 3600000 */
@@ -36,7 +40,8 @@ export interface IncidentStageOptions extends IncidentEngineOptions {
   report_llm?: ReportLlmConfig;
 }
 
-export interface IncidentStageCounters extends IncidentEngineCounters {
+/** The rewriter's counters are there when `report_llm` is on. */
+export interface IncidentStageCounters extends IncidentEngineCounters, Partial<ReportRewriterCounters> {
   invalid_records: number;
   incidents_published: number;
   errors: number;

@@ -131,7 +131,10 @@ export class ReportRewriter {
     const out: IncidentRecord[] = [];
     for (const key of this.#ready) {
       const e = this.#entries.get(key);
-      if (!e?.rewrite || diagnosisOf(e.latest) !== e.diagnosis) continue;
+      // nothing to publish when the diagnosis moved on, or a tracker record already carried the rewrite
+      if (!e?.rewrite || diagnosisOf(e.latest) !== e.diagnosis || e.latest.report_rewrite === e.rewrite) {
+        continue;
+      }
       e.latest = { ...e.latest, revision: e.latest.revision + 1, report_rewrite: e.rewrite };
       e.shift++;
       out.push(e.latest);

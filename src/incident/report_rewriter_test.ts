@@ -125,3 +125,15 @@ Deno.test("createReportRewriter() is off by default, and off (saying why) when t
   assert(r instanceof ReportRewriter);
   assert(!lines.some((l) => l.includes("sk-secret")), "the key is never logged");
 });
+
+Deno.test("ReportRewriter publishes no extra revision when a tracker record carried the rewrite first", async () => {
+  await using llm = startChatCompletionsServer({ answer: () => fourSections("carts") });
+  let ready = 0;
+  const rewriter = new ReportRewriter({ url: llm.url, model: "m", on_ready: () => ready++ });
+  rewriter.track(sampleIncident({ revision: 1 }));
+  while (ready === 0) await new Promise((r) => setTimeout(r, 5));
+  const next = rewriter.track(sampleIncident({ revision: 2 })); // the stage's queue ran this one first
+  assertEquals([next.revision, next.report_rewrite?.model], [2, "test-model-1"]);
+  assertEquals(rewriter.takeReady(), []);
+  await rewriter.close();
+});
