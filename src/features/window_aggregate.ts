@@ -235,7 +235,8 @@ function finalizeMetric(
     const pts = compactPoints(m.pts, MAX_CUMULATIVE_POINTS);
     const inc = cumulativeIncrease(pts, { window_start_ms, baseline, monotonic: m.mono !== false });
     if (m.kind === "sum") {
-      const elapsed = pts[pts.length - 1][0] - (inc?.since_ms ?? Infinity);
+      // to the µs: epoch times decoded from ns into a double carry ~0.2 µs of noise
+      const elapsed = Math.round((pts[pts.length - 1][0] - (inc?.since_ms ?? Infinity)) * 1000) / 1000;
       if (inc !== null && elapsed > 0) rate = stable(inc.value / (elapsed / 1000));
     } else if (inc !== null) {
       count = inc.value;

@@ -234,8 +234,8 @@ export class WindowReducer<T = unknown> {
     };
   }
 
-  /** Finalizes a window with its service's memory, then updates that memory. */
-  #finalize(w: ServiceWindow): FeatureRecord {
+  /** The memory of a window's service, marked as having reported up to the window's end. */
+  #remember(w: ServiceWindow): ServiceMemory {
     let tenant = this.#memory.get(w.tenant);
     if (tenant === undefined) this.#memory.set(w.tenant, tenant = new Map());
     let mem = tenant.get(w.service);
@@ -247,12 +247,19 @@ export class WindowReducer<T = unknown> {
       };
       tenant.set(w.service, mem);
     }
-    const start = w.window_start_ms, end = start + this.window_ms;
+    mem.last_end_ms = Math.max(mem.last_end_ms, w.window_start_ms + this.window_ms);
+    return mem;
+  }
+
+  /** Finalizes a window with its service's memory (see {@link close}), then updates that memory. */
+  #finalize(w: ServiceWindow): FeatureRecord {
+    const mem = this.#remember(w);
+    const names = this.#memory.get(w.tenant)!;
+    const start = w.window_start_ms;
     const oldest = start - this.#opts.series_ttl_ms;
     for (const [k, p] of mem.baselines) if (p[0] < oldest) mem.baselines.delete(k);
-    mem.last_end_ms = end;
-    // services that reported within the cluster ttl (this one included): their names stay literal in templates
-    const names = tenant, ttl = this.#opts.log_cluster_ttl_ms;
+    // services that reported within the cluster ttl up to this window: their names stay literal in templates
+    const ttl = this.#opts.log_cluster_ttl_ms;
     const services: ServiceNames = {
       has: (name) => (names.get(name)?.last_end_ms ?? -Infinity) + ttl >= start,
     };
@@ -298,7 +305,17 @@ export class WindowReducer<T = unknown> {
     }
     done.sort((a, b) => a[1].w.window_start_ms - b[1].w.window_start_ms || (a[0] < b[0] ? -1 : 1));
     const records: FeatureRecord[] = [];
-    for (const [key, o] of done) {
+    let group = NaN;
+    for (let i = 0; i < done.length; i++) {
+      const [key, o] = done[i];
+      // every service with a window at this start is known before any of them is finalized: windows of one
+      // start all close in one call, so the set is the same whatever the arrival order
+      if (o.w.window_start_ms !== group) {
+        group = o.w.window_start_ms;
+        for (let j = i; j < done.length && done[j][1].w.window_start_ms === group; j++) {
+          this.#remember(done[j][1].w);
+        }
+      }
       this.#open.delete(key);
       const rec = this.#finalize(o.w);
       this.counters.operations_overflowed += rec.operations_overflowed;

@@ -2,7 +2,16 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { Extractor } from "./extract.ts";
 import { type PartialMessage, WindowReducer } from "./window_reducer.ts";
 import type { FeatureRecord } from "../core/feature_record.ts";
-import { rng, shuffle, traceRequest, workload } from "../../tests/features/otlp_gen.ts";
+import {
+  rng,
+  shuffle,
+  type SignalMessage,
+  telemetryWorkload,
+  traceRequest,
+  workload,
+} from "../../tests/features/otlp_gen.ts";
+import { encodeOtlp } from "../core/otlp/codec.ts";
+import { templateId } from "./log_template.ts";
 
 const W = 10_000;
 
@@ -154,4 +163,108 @@ Deno.test("WindowReducer folds operations beyond the cap into __overflow__ deter
   ], ["__overflow__", 18]]);
   assertEquals(rec.operations_overflowed, 6);
   assertEquals(rec.count, 30);
+});
+
+/** Partials of metric and log messages, one extractor per worker (round robin over the given order). */
+function signalPartials(msgs: SignalMessage[], order: number[], workers: number): PartialMessage[] {
+  const extractors = Array.from({ length: workers }, () => new Extractor({ window_ms: W }));
+  return order.map((i, j) => {
+    const x = extractors[j % workers].extract(msgs[i].signal, "default", msgs[i].bytes);
+    return {
+      v: 1,
+      tenant: "default",
+      src: String(i),
+      max_event_ms: x.max_event_ms,
+      windows: x.windows.map((w) => w.toJSON()),
+    };
+  });
+}
+
+Deno.test("WindowReducer reports cumulative sums and histograms exported once per window as per-window increases", () => {
+  const ticks = 6;
+  const { messages, truth } = telemetryWorkload({ ticks });
+  // messages come pod by pod: the out-of-orderness bound covers the whole run
+  const recs = reduceAll(signalPartials(messages, messages.map((_, i) => i), 1), {
+    max_out_of_order_ms: 120_000,
+  });
+  const t0 = 1_700_000_000_000;
+  truth.pods.forEach(({ service, pod }, i) => {
+    for (let k = 0; k < ticks; k++) {
+      const rec = recs.find((r) => r.service === service && r.window_start_ms === t0 + k * W)!;
+      const m = (name: string) => rec.metrics.find((x) => x.name === name && x.instance === pod)!;
+      const req = m("requests"), lat = m("latency");
+      const restart = truth.restarts.get(i) === k;
+      if (k === 0) {
+        // the series started before the first window and reports once in it: nothing to measure from
+        assertEquals([req.rate_per_s, lat.count, lat.sum, lat.mean], [null, null, null, null]);
+        continue;
+      }
+      // measured from the previous window's point, exactly one window earlier (a reset starts over)
+      const [dc, ds] = truth.latency[i][k];
+      assertEquals(req.rate_per_s, truth.requests[i][k] / (W / 1000), `${pod} tick ${k} restart=${restart}`);
+      assertEquals(lat.count, dc);
+      ok(Math.abs(lat.sum! - ds) < 1e-6 * ds, `${pod} tick ${k}: ${lat.sum} vs ${ds}`);
+      ok(Math.abs(lat.mean! - ds / dc) < 1e-6 * (ds / dc));
+    }
+  });
+});
+
+Deno.test("WindowReducer gives identical metric and log records for shuffled input over 1, 2 and 4 workers", () => {
+  const { messages } = telemetryWorkload({ ticks: 8, seed: 5 });
+  const ids = messages.map((_, i) => i);
+  const base = reduceAll(signalPartials(messages, ids, 1), { max_out_of_order_ms: 120_000 });
+  ok(base.length === 3 * 8);
+  ok(base.some((r) => r.metrics.some((m) => m.name === "latency" && m.count !== null)));
+  for (const workers of [1, 2, 4]) {
+    const order = shuffle(ids, rng(10 + workers));
+    assertEquals(reduceAll(signalPartials(messages, order, workers), { max_out_of_order_ms: 120_000 }), base);
+  }
+  // the user-name variants are one template whose id is stable over the windows; the error lines naming
+  // services stay one template per service named
+  for (const service of ["a", "b", "c"]) {
+    const mine = base.filter((r) => r.service === service);
+    const users = mine.map((r) => r.logs.templates.find((t) => t.template.startsWith("user "))!);
+    assertEquals(new Set(users.map((t) => t.template_id)).size, 1);
+    assertEquals(users.at(-1)!.template, "user <*> logged in from <*>");
+    assertEquals(
+      mine.every((r) => r.logs.templates.filter((t) => t.template.startsWith("user ")).length === 1),
+      true,
+    );
+    const errors = new Set(
+      mine.flatMap((r) => r.logs.templates.filter((t) => t.error_count > 0).map((t) => t.template)),
+    );
+    const others = ["a", "b", "c"].filter((x) => x !== service);
+    assertEquals([...errors].sort(), others.map((x) => `call to ${x} failed after <*> ms`));
+    for (const t of mine.flatMap((r) => r.logs.templates)) {
+      if (t.error_count > 0) assertEquals(t.template_id, templateId(t.template)); // founded by itself
+    }
+  }
+});
+
+Deno.test("WindowReducer counts metric series beyond the per-service cap as dropped", () => {
+  const t0 = 1_700_000_000_000;
+  const gauges = (names: string[], t: number) =>
+    encodeOtlp("metrics", {
+      resourceMetrics: [{
+        resource: { attributes: [{ key: "service.name", value: { stringValue: "db" } }] },
+        scopeMetrics: [{
+          metrics: names.map((name) => ({
+            name,
+            gauge: { dataPoints: [{ timeUnixNano: `${t}000000`, asDouble: 1 }] },
+          })),
+        }],
+      }],
+    });
+  const msgs: SignalMessage[] = [
+    { signal: "metrics", bytes: gauges(["m0", "m1", "m2", "m3"], t0 + 1) },
+    { signal: "metrics", bytes: gauges(["m4", "m5", "m2"], t0 + 2) },
+  ];
+  for (const held of [undefined, 4]) {
+    const r = new WindowReducer({ window_ms: W, max_metric_series: 3, max_metric_series_held: held });
+    for (const p of signalPartials(msgs, [0, 1], 2)) r.accept(p);
+    const [rec] = r.close({ all: true }).records;
+    assertEquals(rec.metrics.map((m) => m.name), ["m0", "m1", "m2"]);
+    assertEquals(rec.metric_series_dropped, 3, `held=${held}`);
+    assertEquals(r.counters.metric_series_dropped, 3);
+  }
 });

@@ -15,7 +15,7 @@ import { Extractor } from "../../src/features/extract.ts";
 import { WindowReducer } from "../../src/features/window_reducer.ts";
 import type { FeatureRecord } from "../../src/core/feature_record.ts";
 import { FeatureRecordSchema } from "../../src/core/feature_record.ts";
-import { rng, shuffle, traceRequest, workload } from "./otlp_gen.ts";
+import { rng, shuffle, type SignalMessage, telemetryWorkload, traceRequest, workload } from "./otlp_gen.ts";
 
 const W = 10_000;
 const OOO = 120_000; // covers the disorder the tests create (shuffled messages over 60 s)
@@ -102,6 +102,61 @@ Deno.test({
       assertEquals(c.workers.items, spans.length);
       assertEquals(c.reducer.records_published, want.length);
       assertEquals(c.reducer.too_late_items, 0);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "startFeatureEngine() gives identical metric and log records with 1, 2 and 4 workers and shuffled input",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // cumulative sums and histograms exported once per window (their rates and increases need the previous
+    // window's point at the reducer) and logs whose templates merge Drain-style (user names)
+    const tel = telemetryWorkload({ ticks: 6, seed: 9 }).messages;
+    const ref = (msgs: SignalMessage[]) => {
+      const ex = new Extractor({ window_ms: W });
+      const r = new WindowReducer({ window_ms: W, max_out_of_order_ms: OOO });
+      msgs.forEach((m, i) => {
+        const x = ex.extract(m.signal, "default", m.bytes);
+        r.accept({
+          v: 1,
+          tenant: "default",
+          src: String(i),
+          max_event_ms: x.max_event_ms,
+          windows: x.windows.map((w) => w.toJSON()),
+        });
+      });
+      return sortRecs(r.close({ all: true }).records);
+    };
+    const expected = ref(tel);
+    assertEquals(expected.length, 3 * 6);
+    ok(expected.some((r) => r.metrics.some((m) => m.name === "requests" && m.rate_per_s !== null)));
+    ok(expected.some((r) => r.logs.templates.some((t) => t.template === "user <*> logged in from <*>")));
+    for (const workers of [1, 2, 4]) {
+      await using nats = await startNatsServer();
+      const input = workers === 1 ? tel : shuffle(tel, rng(20 + workers));
+      {
+        await using bus = await connectBus(nats.url);
+        await ensureStreams(bus);
+      }
+      const nc = await connect({ servers: nats.url });
+      const js = jetstream(nc);
+      for (const m of input) await js.publish(`otlp.v1.${m.signal}.default`, m.bytes);
+      await nc.drain();
+      await using engine = await startFeatureEngine({
+        nats_url: nats.url,
+        workers,
+        window_ms: W,
+        max_out_of_order_ms: OOO,
+        batch_size: 3,
+        idle_flush_ms: 0,
+        graph: false,
+      });
+      const got = await runToEnd(engine);
+      for (const r of got) FeatureRecordSchema.parse(r);
+      assertEquals(got, expected, `workers=${workers}`);
     }
   },
 });

@@ -133,3 +133,132 @@ export function workload(
   }
   return { messages, spans };
 }
+
+/** One telemetry message of a {@link telemetryWorkload}. */
+export interface SignalMessage {
+  signal: "metrics" | "logs";
+  bytes: Uint8Array;
+}
+
+/** The truth of a {@link telemetryWorkload}, per pod and export tick (tick k lies in window k). */
+export interface TelemetryTruth {
+  pods: { service: string; pod: string }[];
+  /** pod → per tick: increase of the cumulative `requests` sum (the value since a reset at a reset tick) */
+  requests: number[][];
+  /** pod → per tick: increase of the cumulative `latency` histogram [count, sum] */
+  latency: [number, number][][];
+  /** Export time of each pod's points within a window, ms after its start. */
+  offset_ms: number[];
+  /** pod index → the tick at which that pod restarted (its cumulative series start over), if any. */
+  restarts: Map<number, number>;
+}
+
+const USERS = ["alice", "bob", "carol", "dave", "erin", "frank"];
+const attr = (key: string, v: string) => ({ key, value: { stringValue: v } });
+const msNs = (ms: number) => `${ms}000000`;
+
+/**
+ * Services a, b, c with two pods each export every `window_ms` (one point per series per window, the
+ * common case of a 10 s export interval and 10 s windows): a cumulative monotonic sum `requests`, a cumulative
+ * histogram `latency` and a gauge `cpu` (one metrics message per pod and tick), and logs (one message per pod
+ * and tick): `user <name> logged in from <ip>` with random user names, and error lines naming one of the
+ * other two services (`call to <svc> failed after <n> ms`). Pod a-1 restarts at tick 3 (new start time, counters
+ * from zero). Deterministic in `seed`.
+ */
+export function telemetryWorkload(
+  options: { ticks: number; t0?: number; window_ms?: number; seed?: number },
+): { messages: SignalMessage[]; truth: TelemetryTruth } {
+  const rand = rng(options.seed ?? 3);
+  const t0 = options.t0 ?? 1_700_000_000_000;
+  const W = options.window_ms ?? 10_000;
+  const services = ["a", "b", "c"];
+  const pods = services.flatMap((service) => [0, 1].map((i) => ({ service, pod: `${service}-${i}` })));
+  const restarts = new Map([[1, 3]]);
+  const offset_ms = pods.map((_, i) => 2_000 + 500 * i);
+  const truth: TelemetryTruth = { pods, requests: [], latency: [], offset_ms, restarts };
+  const messages: SignalMessage[] = [];
+  pods.forEach(({ service, pod }, i) => {
+    let start = t0 - 60_000, value = 1_000 * (i + 1), count = 500, sum = 2_500;
+    truth.requests.push([]);
+    truth.latency.push([]);
+    for (let k = 0; k < options.ticks; k++) {
+      const t = t0 + k * W + offset_ms[i];
+      const dv = 1 + Math.floor(rand() * 100), dc = 1 + Math.floor(rand() * 50);
+      const ds = Math.round(dc * (1 + rand() * 20) * 1000) / 1000;
+      if (restarts.get(i) === k) {
+        start = t0 + k * W + 1_000;
+        value = count = sum = 0;
+      }
+      value += dv;
+      count += dc;
+      sum += ds;
+      truth.requests[i].push(dv);
+      truth.latency[i].push([dc, ds]);
+      const resource = { attributes: [attr("service.name", service), attr("k8s.pod.name", pod)] };
+      messages.push({
+        signal: "metrics",
+        bytes: encodeOtlp("metrics", {
+          resourceMetrics: [{
+            resource,
+            scopeMetrics: [{
+              metrics: [
+                {
+                  name: "cpu",
+                  unit: "1",
+                  gauge: { dataPoints: [{ timeUnixNano: msNs(t), asDouble: rand() }] },
+                },
+                {
+                  name: "requests",
+                  sum: {
+                    aggregationTemporality: 2,
+                    isMonotonic: true,
+                    dataPoints: [{
+                      startTimeUnixNano: msNs(start),
+                      timeUnixNano: msNs(t),
+                      asInt: String(value),
+                    }],
+                  },
+                },
+                {
+                  name: "latency",
+                  unit: "ms",
+                  histogram: {
+                    aggregationTemporality: 2,
+                    dataPoints: [{
+                      startTimeUnixNano: msNs(start),
+                      timeUnixNano: msNs(t),
+                      count: String(count),
+                      sum,
+                      bucketCounts: [String(count)],
+                      explicitBounds: [],
+                    }],
+                  },
+                },
+              ],
+            }],
+          }],
+        }),
+      });
+      const next = services[(services.indexOf(service) + 1 + Math.floor(rand() * 2)) % services.length];
+      const logRecords = Array.from({ length: 1 + Math.floor(rand() * 4) }, (_, j) => ({
+        timeUnixNano: msNs(t + j),
+        severityNumber: 9,
+        body: {
+          stringValue: `user ${USERS[Math.floor(rand() * USERS.length)]} logged in from 10.0.${i}.${j}`,
+        },
+      }));
+      if (rand() < 0.5) {
+        logRecords.push({
+          timeUnixNano: msNs(t + 10),
+          severityNumber: 17,
+          body: { stringValue: `call to ${next} failed after ${Math.floor(rand() * 900)} ms` },
+        });
+      }
+      messages.push({
+        signal: "logs",
+        bytes: encodeOtlp("logs", { resourceLogs: [{ resource, scopeLogs: [{ logRecords }] }] }),
+      });
+    }
+  });
+  return { messages, truth };
+}
