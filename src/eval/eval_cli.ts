@@ -150,12 +150,15 @@ export function parseEvalArgs(args: string[]): EvalArgs {
  * contiguous cases (each day replayed once, as recorded: see NezhaOptions.cut and {@link replayGapMs}).
  */
 export async function openDataset(
-  args: Pick<EvalArgs, "dataset" | "path" | "cases" | "seed"> & Partial<Pick<EvalArgs, "mode">>,
+  args: Pick<EvalArgs, "dataset" | "path" | "cases" | "seed"> & Partial<Pick<EvalArgs, "mode" | "warmup">>,
 ): Promise<Dataset> {
   const { dataset, path } = args;
   const cut = args.mode === "stream" ? "contiguous" : "windows";
+  const nezha = { cut, ...(args.warmup === false ? { warmup_ms: 0 } : {}) } as const;
   if (dataset === "rcd-sockshop") return loadRcdSockshop(path);
-  if (dataset === "nezha" || dataset === "nezha-ob") return await loadNezha(path, { name: "nezha-ob", cut });
+  if (dataset === "nezha" || dataset === "nezha-ob") {
+    return await loadNezha(path, { name: "nezha-ob", ...nezha });
+  }
   if (dataset === "nab") return await loadNab(path);
   if (dataset.startsWith("sim:")) {
     const topology = dataset.slice(4);
@@ -177,7 +180,7 @@ export async function openDataset(
     });
   }
   // a path: recognise the layout
-  if (existsSync(join(dataset, "rca_data"))) return await loadNezha(dataset, { cut });
+  if (existsSync(join(dataset, "rca_data"))) return await loadNezha(dataset, nezha);
   if (existsSync(join(dataset, "labels", "combined_windows.json"))) return await loadNab(dataset);
   if (existsSync(dataset)) {
     const rcd = loadRcdSockshop(dataset);

@@ -37,6 +37,15 @@ export interface IncidentTrackerOptions {
    * an open incident needs no persistence. The onset is the first window of the run. @default 2
    */
   open_after_windows?: number;
+  /**
+   * Windows after an incident opens during which other anomalous services join it as symptoms; later, only
+   * its members' anomalies count for it, and an anomaly elsewhere is left to open an incident of its own.
+   * Grouping is by time and connectivity, and an incident open for long is not "the same time": without
+   * this bound, one that stays open (noise on its members keeps resetting its quiet count) absorbs every
+   * later fault as a symptom, the more so without a graph, where every service counts as connected.
+   * @default 8 (open_after_windows + relocalize_windows + recovery_windows at their defaults)
+   */
+  join_windows?: number;
   /** Root causes kept in the record. @default 5 */
   top_k?: number;
   classify?: (input: LocalizeInput, top: RootCauseCandidate) => Classification;
@@ -63,6 +72,7 @@ export class IncidentTracker {
       entry_services: [],
       top_k: 5,
       open_after_windows: 2,
+      join_windows: 8,
       ...options,
     };
     const n = this.#o.open_after_windows;
@@ -106,7 +116,9 @@ export class IncidentTracker {
     const unassigned: string[] = [];
     for (const d of anomalous) {
       const inc = this.#open.find((o) =>
-        [...o.members].some((m) => graph ? connected(graph, m, d.service, this.#o.hops) : true)
+        o.members.has(d.service) ||
+        (o.windows < this.#o.join_windows &&
+          [...o.members].some((m) => graph ? connected(graph, m, d.service, this.#o.hops) : true))
       );
       if (inc) {
         if (!inc.members.has(d.service)) changed.add(inc);
@@ -147,7 +159,13 @@ export class IncidentTracker {
     const out: IncidentRecord[] = [];
     for (const o of [...this.#open]) {
       o.windows++;
-      const active = [...o.members].some((m) => strength.has(m));
+      // Its root cause anomalous, or a member anomalous for open_after_windows in a row, keeps an incident
+      // open; a member's one-window blip does not (with many members, noise alone makes one almost every
+      // window, and the incident would never resolve, absorbing the next faults as its symptoms).
+      const root = o.record.root_causes[0]?.service;
+      const active = [...o.members].some((m) =>
+        strength.has(m) && (m === root || (this.#runs.get(m)?.[1] ?? 0) >= this.#o.open_after_windows)
+      );
       o.quiet = active ? 0 : o.quiet + 1;
       if (o.quiet >= this.#o.recovery_windows) {
         o.record = this.#finish({

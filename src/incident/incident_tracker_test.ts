@@ -125,3 +125,14 @@ Deno.test("IncidentTracker.step() treats a graph without edges like no graph: on
   const out = tracker.step(times[30], detections, { frame, graph: emptyGraph });
   assert.equal(new Set(out.map((r) => r.id)).size, 1);
 });
+
+Deno.test("IncidentTracker.step() resolves when the root recovers, whatever one-window blips its symptoms show", () => {
+  // payment's fault lasts 3 windows; frontend joins at once, then blips every other window (noise)
+  const { records } = run((s, t) =>
+    (s === "payment" && t < ONSET + 3) ||
+    (s === "frontend" && (t === ONSET + 1 || (t > ONSET + 3 && t % 2 === 0)))
+  );
+  const last = records.at(-1)!;
+  assert.equal(last.status, "resolved");
+  assert.equal(last.resolved_ms, (ONSET + 5) * STEP);
+});

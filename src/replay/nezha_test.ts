@@ -1,5 +1,7 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import {
+  concatInputs,
+  contiguousCuts,
   defaultNezhaDir,
   graphFromSpans,
   loadNezha,
@@ -89,5 +91,67 @@ Deno.test({
     strictEqual(w.frame.times_ms.length, 120);
     ok(w.frame.series.has("frontend") && w.frame.series.has("adservice"), [...w.frame.series.keys()].join());
     ok(w.frame.series.get("frontend")!.has("CpuUsageRate(%)"));
+  },
+});
+
+Deno.test("contiguousCuts() cuts each day at the injections, every minute in one case", () => {
+  const fault = (day: string, hhmmss: string) => ({
+    day,
+    inject_ms: Date.parse(`${day}T${hhmmss}Z`),
+    pod: "frontend-a-b",
+    service: "frontend",
+    inject_type: "cpu_contention",
+  });
+  const t = (s: string) => Date.parse(`${s}Z`);
+  const cuts = contiguousCuts([
+    fault("2022-08-22", "03:53:54"),
+    fault("2022-08-22", "04:02:07"),
+    fault("2022-08-22", "04:30:00"),
+    fault("2022-08-23", "12:01:25"),
+  ]);
+  deepStrictEqual(cuts, [
+    // first of the day: history_ms before; ends at the minute after injection + 5 min (before 04:01)
+    { from_ms: t("2022-08-22T03:33:00"), to_ms: t("2022-08-22T03:59:00"), first_of_day: true },
+    { from_ms: t("2022-08-22T03:59:00"), to_ms: t("2022-08-22T04:08:00"), first_of_day: false },
+    { from_ms: t("2022-08-22T04:08:00"), to_ms: t("2022-08-22T04:35:00"), first_of_day: false },
+    { from_ms: t("2022-08-23T11:41:00"), to_ms: t("2022-08-23T12:07:00"), first_of_day: true },
+  ]);
+});
+
+Deno.test("concatInputs() puts two abutting frames on one grid and rejects a gap", () => {
+  const frame = (t0: number, v: number[]) => ({
+    times_ms: v.map((_, i) => t0 + i * 60_000),
+    step_ms: 60_000,
+    series: new Map([["a", new Map([["cpu", Float64Array.from(v)]])]]),
+  });
+  const c = concatInputs({ frame: frame(0, [1, 2]) }, { frame: frame(120_000, [3]) });
+  deepStrictEqual(c.frame.times_ms, [0, 60_000, 120_000]);
+  deepStrictEqual([...c.frame.series.get("a")!.get("cpu")!], [1, 2, 3]);
+  throws(() => concatInputs({ frame: frame(0, [1]) }, { frame: frame(120_000, [3]) }), RangeError);
+});
+
+Deno.test({
+  name: 'loadNezha({ cut: "contiguous" }) replays every minute of a day once, warm-up first',
+  ignore: !present,
+  fn: async () => {
+    const ds = await loadNezha(defaultNezhaDir(), { cut: "contiguous", multimodal: false });
+    strictEqual(ds.warmup, undefined, "the warm-up is inside each day's first case");
+    const cases = [];
+    for await (const c of ds.cases()) {
+      cases.push(c);
+      if (cases.length === 3) break;
+    }
+    const [a, b, c] = cases;
+    // warm-up (2 h) moved to end where the recording starts (03:51), then the day as recorded
+    strictEqual(
+      a.input.frame.times_ms.length,
+      120 + (b.input.frame.times_ms[0] - Date.parse("2022-08-22T03:51:00Z")) / 60_000,
+    );
+    strictEqual(a.input.frame.times_ms.at(-1)! + 60_000, b.input.frame.times_ms[0]);
+    strictEqual(b.input.frame.times_ms.at(-1)! + 60_000, c.input.frame.times_ms[0]);
+    ok(
+      b.input.frame.times_ms[0] < b.label.fault_start_ms &&
+        b.label.fault_start_ms < c.input.frame.times_ms[0],
+    );
   },
 });
