@@ -43,6 +43,7 @@ export async function replayAndFollow(
       const messages = await consumer.consume({ max_messages: 256 });
       const stop = () => messages.stop();
       signal.addEventListener("abort", stop, { once: true });
+      if (signal.aborted) stop(); // aborted while the consumer was being created
       try {
         for await (const m of messages) {
           await onMessage(m.subject, m.data, m.seq);
