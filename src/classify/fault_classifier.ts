@@ -12,35 +12,8 @@ import { reportsWithGaps } from "../localize/anomaly_descent.ts";
 import { isErrorTemplate, logPointers, templateSurge } from "../localize/log_pointers.ts";
 import { onsetIndex } from "../localize/onset.ts";
 
-export type IndicatorFamily =
-  | "cpu"
-  | "memory"
-  | "disk"
-  | "latency"
-  | "network"
-  | "errors"
-  | "success"
-  | "traffic"
-  | "restarts"
-  | "callers"
-  | "other";
-
-/** The family of an indicator, by name. */
-export function indicatorFamily(name: string): IndicatorFamily {
-  const n = name.toLowerCase();
-  if (n.startsWith("edge_in_") || n.startsWith("callers_")) return "callers"; // what callers observed (src/incident/edge_indicators.ts)
-  if (/restart|oomkill|oom_kill/.test(n)) return "restarts";
-  if (/network|packet|retrans|tcp/.test(n)) return "network"; // network errors are the network's
-  if (/success/.test(n)) return "success";
-  if (/err|fail|5xx|exception/.test(n)) return "errors";
-  if (/cpu/.test(n)) return "cpu";
-  if (/mem|heap|rss|oom/.test(n)) return "memory";
-  if (/disk|fs_|filesystem|iops|io_|blkio|syscall/.test(n)) return "disk";
-  if (/lat|p50|p90|p95|p99|duration|delay|rtt/.test(n)) return "latency";
-  if (/net|bytes|packet|retrans|tcp/.test(n)) return "network";
-  if (/lod|load|workload|throughput|rps|qps|count|calls|requests|ops/.test(n)) return "traffic";
-  return "other";
-}
+export { type IndicatorFamily, indicatorFamily } from "../localize/indicator_family.ts";
+import { type IndicatorFamily, indicatorFamily } from "../localize/indicator_family.ts";
 
 export interface Classification {
   readonly fault_type: FaultType;

@@ -42,6 +42,14 @@ export interface IncidentEngineOptions {
   relocalize_windows?: number;
   /** Log templates kept per service for localization (the most recently seen). @default 64 */
   max_log_templates?: number;
+  /**
+   * A service that reported in each of this many consecutive windows and then sends nothing is flagged as
+   * stopped (a crashed pod sends nothing: no detector sees it), for up to `stale_windows` windows. 0 turns
+   * it off. @default 6
+   */
+  silence_after_windows?: number;
+  /** Windows of silence after which a stopped service is forgotten (scaled down, removed). @default 30 */
+  stale_windows?: number;
 }
 
 export interface IncidentEngineCounters {
@@ -65,6 +73,8 @@ interface TenantState {
   logs: LogTemplateBuffer;
   current: number;
   pending: Map<string, DetectionResult>;
+  /** service → [start of its last window with a record, consecutive windows with a record up to it] */
+  reported: Map<string, [number, number]>;
 }
 
 export interface EngineOutput {
@@ -96,6 +106,8 @@ export class IncidentEngine {
       recovery_windows: 3,
       relocalize_windows: 3,
       max_log_templates: 64,
+      silence_after_windows: 6,
+      stale_windows: 30,
       ...options,
     };
     // validate the component configs once, up front (unknown names and keys are rejected here)
@@ -131,6 +143,7 @@ export class IncidentEngine {
         }),
         current: -Infinity,
         pending: new Map(),
+        reported: new Map(),
       };
       this.#tenants.set(tenant, s);
     }
@@ -180,6 +193,9 @@ export class IncidentEngine {
       return out;
     }
     if (rec.window_start_ms === s.current) s.pending.set(rec.service, d);
+    const r = s.reported.get(rec.service);
+    const streak = r && r[0] === rec.window_start_ms - this.#o.window_ms ? r[1] + 1 : 1;
+    s.reported.set(rec.service, [rec.window_start_ms, streak]);
     if (d.anomalous) {
       this.counters.anomalies++;
       out.anomalies.push(anomalyRecord(rec.tenant, this.#o.detector, d));
@@ -199,6 +215,14 @@ export class IncidentEngine {
   /** Latest record of every open incident, per tenant. */
   open(): IncidentRecord[] {
     return [...this.#tenants.values()].flatMap((s) => s.tracker.open);
+  }
+
+  #silences(s: TenantState, t: number): DetectionResult[] {
+    return silentServices(s.reported, t, {
+      window_ms: this.#o.window_ms,
+      after: this.#o.silence_after_windows,
+      stale: this.#o.stale_windows,
+    });
   }
 
   #step(s: TenantState, graph?: ServiceGraphSnapshot, anomalies?: AnomalyRecord[]): IncidentRecord[] {
@@ -231,6 +255,12 @@ export class IncidentEngine {
       }
       s.edgeUntil = w;
     }
+    for (const d of this.#silences(s, t)) {
+      const seen = s.pending.get(d.service); // what its callers observed of it, if anything
+      s.pending.set(d.service, seen ? mergeDetections(d, seen) : d);
+      this.counters.anomalies++;
+      anomalies?.push(anomalyRecord(s.tenant, this.#o.detector, d));
+    }
     const detections = [...s.pending.values()];
     s.pending.clear();
     this.counters.windows_stepped++;
@@ -248,6 +278,44 @@ export class IncidentEngine {
     return records;
   }
 }
+
+/**
+ * Services that went silent at window `t`: each reported in `silence_after_windows` consecutive windows
+ * and has sent nothing since (for at most `stale_windows` windows; then it is forgotten). When most of the
+ * services that were reporting go silent together, it is the telemetry that stopped (a collector, the
+ * network to Vigil), not the services: nothing is flagged.
+ */
+function silentServices(
+  reported: Map<string, [number, number]>,
+  t: number,
+  options: { window_ms: number; after: number; stale: number },
+): DetectionResult[] {
+  if (options.after <= 0) return [];
+  const silent: [string, number][] = [];
+  let active = 0;
+  for (const [service, [last, streak]] of reported) {
+    const missed = Math.round((t - last) / options.window_ms);
+    if (missed > options.stale) {
+      reported.delete(service);
+      continue;
+    }
+    active++;
+    if (missed >= 1 && streak >= options.after) silent.push([service, missed]);
+  }
+  if (silent.length === 0 || silent.length * 2 > active) return [];
+  return silent.map(([service, missed]) =>
+    toDetectionResult(service, t, [{
+      indicator: SILENCE_INDICATOR,
+      value: missed,
+      score: 4 + missed,
+      threshold: 1,
+      anomalous: true,
+    }])
+  );
+}
+
+/** The indicator of a service that stopped reporting (windows without a record so far). */
+export const SILENCE_INDICATOR = "silent_windows";
 
 /** One service's detection from two sources (its own records, what its callers observed). */
 function mergeDetections(a: DetectionResult, b: DetectionResult): DetectionResult {

@@ -11,7 +11,9 @@
  *    service that reported just before the onset and not since scores 4 × `anomalous_z` (it stopped).
  * 2. s(S) = ln(1 + anomaly). A service whose callee C (service graph edge S → C) is anomalous too keeps
  *    s(S)·(1 − `explained_discount`·min(1, s(C)/s(S))): fully discounted when its callee moved at least as
- *    much, barely when the callee moved a little.
+ *    much, barely when the callee moved a little. Not when S's largest change is a resource of its own
+ *    (CPU, memory, disk, restarts, network losses: src/localize/indicator_family.ts), which callers do not
+ *    inherit, nor when S stopped reporting (a crash is its own).
  *
  * A virtual peer of the graph (an uninstrumented database `mysql/carts-db`, `db.system/db.namespace`)
  * stands for the service that carries its last segment's name, when there is one (the database's own pod
@@ -20,6 +22,7 @@
 import type { LocalizeInput, Localizer, RootCauseCandidate } from "../core/rca.ts";
 import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 import { fmt } from "./baro.ts";
+import { isOwnResource } from "./indicator_family.ts";
 import { logPointers } from "./log_pointers.ts";
 import { onsetIndex, sortCandidates } from "./onset.ts";
 
@@ -175,7 +178,8 @@ export class AnomalyDescentLocalizer implements Localizer {
       if (named !== undefined) {
         explainedBy = named;
         share = 1;
-      } else if (m.z >= threshold) {
+      } else if (m.z >= threshold && !isOwnResource(m.indicator) && !Number.isNaN(m.median)) {
+        // (a resource of its own that moved is not inherited from a callee, nor is having stopped)
         for (const c of callees.get(service) ?? []) {
           if ((moved.get(c)?.z ?? 0) < threshold) continue;
           const r = Math.min(1, s(c) / own);
@@ -213,10 +217,10 @@ export function serviceOfPeer(id: string, services: ReadonlyMap<string, unknown>
 /**
  * Whether a rise of what callers observe of `service` (`edge_in_latency_p90`, `edge_in_errors`,
  * `edge_in_calls`) is the service's own: an edge A → X slows down or fails when X is slow or its egress
- * is, but also when A's egress is. So the rise counts when it is seen from two callers or more, or when a
- * caller that sees it has another callee whose edge did not move (its own side is fine). A single caller
- * with a single callee cannot tell which end it is: the evidence is left out (the caller's own symptoms
- * decide, as without a graph).
+ * is, but also when A's egress is. So the rise counts when it is seen from two callers or more, when a
+ * caller that sees it has another callee whose edge stayed flat (within `flat_z`: its own side is fine;
+ * one that moved a little is no proof). A single caller with a single callee cannot tell which end it is:
+ * the evidence is left out (the caller's own symptoms decide, as without a graph).
  */
 export function edgeEvidenceHolds(
   graph: NonNullable<LocalizeInput["graph"]>,
@@ -227,11 +231,13 @@ export function edgeEvidenceHolds(
     onset_ms: number;
     threshold: number;
     relative_floor: number;
+    /** Robust change below which another edge counts as flat. @default 2 */
+    flat_z?: number;
   },
 ): boolean {
   const which = indicator.slice(EDGE_PREFIX.length);
   // caller → callee (a service, virtual peers mapped onto theirs) → window → merged edge window
-  const pairs = new Map<string, Map<string, Map<number, { calls: number; errors: number; lat: number }>>>();
+  const pairs = new Map<string, Map<string, Map<number, EdgeAcc>>>();
   for (const e of graph.edges) {
     const callee = serviceOfPeer(e.callee, options.moved);
     if (callee === e.caller) continue;
@@ -247,18 +253,13 @@ export function edgeEvidenceHolds(
       ws.set(w.window_start_ms, m);
     }
   }
-  const rose = (ws: Map<number, { calls: number; errors: number; lat: number }>): boolean | null => {
+  /** Robust change of one merged edge series after the onset (null: too little history). */
+  const change = (ws: Map<number, EdgeAcc>, what = which): number | null => {
     const base: number[] = [];
     let peak = -Infinity;
     let trough = Infinity;
     for (const [t, w] of ws) {
-      const v = which === "errors"
-        ? w.errors
-        : which === "calls"
-        ? w.calls
-        : w.calls > 0
-        ? w.lat / w.calls
-        : NaN;
+      const v = edgeValue(w, what);
       if (!Number.isFinite(v)) continue;
       if (t < options.onset_ms) base.push(v);
       else {
@@ -267,27 +268,41 @@ export function edgeEvidenceHolds(
       }
     }
     if (base.length < 3) return null;
-    if (!Number.isFinite(peak)) return which !== "latency_p90"; // calls stopped altogether
+    if (!Number.isFinite(peak)) return what !== "latency_p90" ? Infinity : null; // calls stopped altogether
     base.sort((a, b) => a - b);
     const med = quantileSorted(base, 0.5);
     const iqr = quantileSorted(base, 0.75) - quantileSorted(base, 0.25);
     let scale = Math.max(iqr, options.relative_floor * Math.abs(med), 1e-9);
-    if (which !== "latency_p90") scale = Math.max(scale, Math.sqrt(Math.max(0, med) + 1));
-    const z = which === "calls" ? Math.max(peak - med, med - trough) / scale : (peak - med) / scale;
-    return z >= options.threshold;
+    if (what !== "latency_p90") scale = Math.max(scale, Math.sqrt(Math.max(0, med) + 1));
+    return what === "calls" ? Math.max(peak - med, med - trough) / scale : (peak - med) / scale;
   };
+  const flat = options.flat_z ?? 2;
   const risingCallers: string[] = [];
   for (const [caller, byCallee] of pairs) {
     const ws = byCallee.get(service);
-    if (ws && rose(ws) === true) risingCallers.push(caller);
+    const z = ws ? change(ws) : null;
+    if (z !== null && z >= options.threshold) risingCallers.push(caller);
   }
   if (risingCallers.length >= 2) return true;
   for (const caller of risingCallers) {
+    // another callee of the same caller whose edge stayed flat: the caller's own side is fine
     for (const [callee, ws] of pairs.get(caller)!) {
-      if (callee !== service && rose(ws) === false) return true;
+      if (callee === service) continue;
+      const z = change(ws);
+      if (z !== null && z < flat) return true;
     }
   }
   return false;
+}
+
+interface EdgeAcc {
+  calls: number;
+  errors: number;
+  lat: number;
+}
+
+function edgeValue(w: EdgeAcc, what: string): number {
+  return what === "errors" ? w.errors : what === "calls" ? w.calls : w.calls > 0 ? w.lat / w.calls : NaN;
 }
 
 /**

@@ -91,6 +91,17 @@ Deno.test("edgeEvidenceHolds() counts a callee's edge rise only when the caller'
     ),
     false,
   );
+  // the other callee moved a little (3 robust units: under the threshold, but not flat): no proof either
+  const half = [0, 1, 2, 3, 4, 5].map((i) => w(i * 10, i >= 4 ? 11.5 : i % 2 ? 10.5 : 10));
+  assert.equal(
+    edgeEvidenceHolds(
+      { nodes: [], edges: [edge("a", "x", slow), edge("a", "y", half)] },
+      "x",
+      "edge_in_latency_p90",
+      o,
+    ),
+    false,
+  );
   // two callers see it
   assert.equal(
     edgeEvidenceHolds(
@@ -101,4 +112,24 @@ Deno.test("edgeEvidenceHolds() counts a callee's edge rise only when the caller'
     ),
     true,
   );
+});
+
+Deno.test("AnomalyDescentLocalizer.localize() does not let a callee explain its caller's own resources", () => {
+  // api's memory leaks (a large change); its callee db's CPU moves a little at the same time
+  const leak: LocalizeInput = {
+    anomaly_start_ms: ONSET * STEP,
+    graph,
+    frame: {
+      times_ms: Array.from({ length: N }, (_, t) => t * STEP),
+      step_ms: STEP,
+      series: new Map([
+        ["api", new Map([["k8s.pod.memory.working_set", col((t) => (t >= ONSET ? 900 : 300 + noise(t)))]])],
+        ["db", new Map([["cpu", col((t) => (t >= ONSET ? 130 : 100 + noise(t)))]])],
+      ]),
+    },
+  };
+  const ranked = new AnomalyDescentLocalizer().localize(leak);
+  assert.equal(ranked[0].service, "api");
+  assert.equal(ranked[0].indicator, "k8s.pod.memory.working_set");
+  assert.doesNotMatch(ranked[0].evidence.join(" "), /callee/);
 });

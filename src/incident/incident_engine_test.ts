@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { FEATURE_SCHEMA_VERSION, type FeatureRecord } from "../core/feature_record.ts";
+import { IncidentEngine, SILENCE_INDICATOR } from "./incident_engine.ts";
+
+const W = 10_000;
+
+/** One service's record for one window: steady traffic and CPU (a little deterministic noise). */
+function record(service: string, w: number): FeatureRecord {
+  const n = 100 + ((w * 7) % 5);
+  return {
+    schema_version: FEATURE_SCHEMA_VERSION,
+    tenant: "t",
+    service,
+    window_start_ms: w * W,
+    window_end_ms: (w + 1) * W,
+    count: n,
+    error_count: 0,
+    rate_per_s: n / 10,
+    error_rate: 0,
+    latency_ms: { p50: 5, p90: 9, p95: 10, p99: 12, mean: 6, max: 20 },
+    operations: [],
+    operations_overflowed: 0,
+    instances: [`${service}-0`],
+    metrics: [{
+      name: "k8s.pod.cpu.usage",
+      kind: "gauge",
+      unit: "1",
+      instance: `${service}-0`,
+      labels: "",
+      points: 1,
+      last: 0.2 + ((w * 3) % 4) / 100,
+      min: 0.2,
+      max: 0.25,
+      mean: 0.2,
+      rate_per_s: null,
+      count: null,
+      sum: null,
+    }],
+    logs: { count: 0, by_severity: {}, templates: [] },
+  };
+}
+
+function run(services: (w: number) => string[], windows: number, options = {}) {
+  const engine = new IncidentEngine({ window_ms: W, ...options });
+  const incidents = [];
+  const silent = [];
+  for (let w = 0; w < windows; w++) {
+    for (const s of services(w)) {
+      const out = engine.onRecord(record(s, w));
+      incidents.push(...out.incidents);
+      silent.push(
+        ...out.anomalies.filter((a) => a.indicators.some((i) => i.indicator === SILENCE_INDICATOR)),
+      );
+    }
+  }
+  incidents.push(...engine.flush());
+  return { incidents, silent };
+}
+
+Deno.test("IncidentEngine raises an incident for a service that stops reporting (a crashed pod sends nothing)", () => {
+  const all = ["a", "b", "c", "d"];
+  const { incidents, silent } = run((w) => (w >= 40 ? all.filter((s) => s !== "c") : all), 50);
+  assert.ok(silent.length >= 2, "the silence is published as anomalies");
+  assert.ok(silent.every((a) => a.service === "c"));
+  const opened = incidents.filter((r) => r.revision === 1);
+  assert.equal(opened.length, 1);
+  assert.equal(opened[0].root_causes[0].service, "c");
+  assert.equal(opened[0].onset_ms, 40 * W);
+});
+
+Deno.test("IncidentEngine flags nothing when most services go silent together (the telemetry stopped)", () => {
+  const all = ["a", "b", "c", "d"];
+  const { incidents, silent } = run((w) => (w >= 40 ? ["a"] : all), 50);
+  assert.equal(silent.length, 0);
+  assert.equal(incidents.length, 0);
+});
+
+Deno.test("IncidentEngine forgets a silent service after stale_windows, and silence detection can be off", () => {
+  const all = ["a", "b", "c", "d"];
+  const { silent } = run((w) => (w >= 40 ? all.filter((s) => s !== "c") : all), 80, { stale_windows: 5 });
+  assert.equal(new Set(silent.map((a) => a.window_start_ms)).size, 5);
+  const off = run((w) => (w >= 40 ? all.filter((s) => s !== "c") : all), 50, { silence_after_windows: 0 });
+  assert.equal(off.silent.length, 0);
+  assert.equal(off.incidents.length, 0);
+});
