@@ -62,6 +62,17 @@ export function connected(graph: ServiceGraphSnapshot | undefined, a: string, b:
   return false;
 }
 
+/** The services a graph links (edge ends, virtual peers as their services). */
+export function graphServices(graph: ServiceGraphSnapshot): Set<string> {
+  const id = peerAsService(graph);
+  const out = new Set<string>();
+  for (const e of graph.edges) {
+    out.add(id(e.caller));
+    out.add(id(e.callee));
+  }
+  return out;
+}
+
 /**
  * Graph ids as the services that report: a virtual peer (an uninstrumented database `mongodb/carts-db`)
  * is the service of its last path segment (`carts-db`, whose pod metrics report under that name).

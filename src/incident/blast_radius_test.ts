@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ServiceGraphSnapshot } from "../core/rca.ts";
-import { blastRadius, connected } from "./blast_radius.ts";
+import { blastRadius, connected, graphServices } from "./blast_radius.ts";
 
 // carts calls its database through a virtual peer; the database's pod reports as "carts-db"
 const graph: ServiceGraphSnapshot = {
@@ -25,4 +25,12 @@ Deno.test("blastRadius() of a database counts the callers of its virtual peer", 
   const r = blastRadius(graph, "carts-db");
   assert.deepEqual(r.services, ["carts", "carts-db", "front-end"]);
   assert.deepEqual(r.operations, ["carts → carts-db", "front-end → carts"]);
+});
+
+Deno.test("graphServices() lists the services a graph links, virtual peers as their services", () => {
+  const g = {
+    nodes: [{ id: "web", kind: "service" as const }, { id: "mysql/db", kind: "virtual" as const }],
+    edges: [{ caller: "web", callee: "mysql/db", calls: 1, errors: 0 }],
+  };
+  assert.deepEqual([...graphServices(g)].sort(), ["db", "web"]);
 });

@@ -14,7 +14,7 @@
 import type { LocalizeInput, Localizer, RootCauseCandidate } from "../core/rca.ts";
 import type { DetectionResult } from "../detect/detector.ts";
 import { type Classification, classifyFault } from "../classify/fault_classifier.ts";
-import { blastRadius, connected } from "./blast_radius.ts";
+import { blastRadius, connected, graphServices } from "./blast_radius.ts";
 import { incidentId } from "./incident_id.ts";
 import type { IncidentRecord } from "./incident_record.ts";
 import { priorityOf, renderReport, severityOf } from "./incident_report.ts";
@@ -105,6 +105,11 @@ export class IncidentTracker {
   ): IncidentRecord[] {
     // a graph without edges (metric-only data) says nothing about connectivity: group as with no graph
     const graph = context.graph && context.graph.edges.length > 0 ? context.graph : undefined;
+    // A service the graph does not hold (a broker between a producer and its consumers, a component
+    // without spans) is grouped as without a graph: the graph says nothing about its connectivity.
+    const known = graph ? graphServices(graph) : undefined;
+    const linked = (a: string, b: string) =>
+      !graph || !known!.has(a) || !known!.has(b) || connected(graph, a, b, this.#o.hops);
     const anomalous = detections.filter((d) => d.anomalous);
     for (const d of detections) if (!d.anomalous) this.#runs.delete(d.service);
     for (const d of anomalous) {
@@ -118,7 +123,7 @@ export class IncidentTracker {
       const inc = this.#open.find((o) =>
         o.members.has(d.service) ||
         (o.windows < this.#o.join_windows &&
-          [...o.members].some((m) => graph ? connected(graph, m, d.service, this.#o.hops) : true))
+          [...o.members].some((m) => linked(m, d.service)))
       );
       if (inc) {
         if (!inc.members.has(d.service)) changed.add(inc);
@@ -129,7 +134,7 @@ export class IncidentTracker {
     // New groups: connected components among the unassigned (one group without a graph).
     const groups: string[][] = [];
     for (const s of unassigned.sort()) {
-      const g = groups.find((gr) => gr.some((m) => graph ? connected(graph, m, s, this.#o.hops) : true));
+      const g = groups.find((gr) => gr.some((m) => linked(m, s)));
       if (g) g.push(s);
       else groups.push([s]);
     }

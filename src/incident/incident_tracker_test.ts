@@ -16,6 +16,7 @@ const graph: ServiceGraphSnapshot = {
     { caller: "frontend", callee: "orders", calls: 1, errors: 0 },
     { caller: "orders", callee: "payment", calls: 1, errors: 0 },
     { caller: "frontend", callee: "catalogue", calls: 1, errors: 0 },
+    { caller: "batch", callee: "postgresql/warehouse", calls: 1, errors: 0 },
   ],
 };
 const frame: MetricFrame = {
@@ -82,6 +83,17 @@ Deno.test("IncidentTracker.step() keeps unconnected faults apart and stays silen
   assert.equal(quiet.records.length, 0);
   const two = run((s, t) => t < ONSET + 2 && (s === "payment" || s === "batch"));
   assert.equal(new Set(two.records.map((r) => r.id)).size, 2);
+});
+
+Deno.test("IncidentTracker.step() groups a service the graph does not hold (a broker) as without a graph", () => {
+  const tracker = new IncidentTracker({ tenant: "acme", localizer: new BaroLocalizer() });
+  const records = [];
+  for (let t = ONSET; t < ONSET + 3; t++) {
+    const dets = ["payment", "rabbitmq"].map((s) => det(s, t, true));
+    records.push(...tracker.step(t * STEP, dets, { frame, graph }));
+  }
+  assert.equal(new Set(records.map((r) => r.id)).size, 1);
+  assert.deepEqual(records.at(-1)!.anomalous_services, ["payment", "rabbitmq"]);
 });
 
 Deno.test("incidentId() is deterministic, bucketed, and differs across tenants", () => {
