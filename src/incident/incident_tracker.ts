@@ -151,7 +151,11 @@ export class IncidentTracker {
         Math.max(...g.map((s) => strength.get(s) ?? 0)),
         context,
       );
-      const dup = this.#open.find((x) => x.record.id === o.record.id);
+      // The same incident (same root and onset bucket), or a late symptom of an open one: its diagnosis
+      // names a service that incident already holds (what it localizes to is that fault's doing).
+      const top = o.record.root_causes[0]?.service;
+      const dup = this.#open.find((x) => x.record.id === o.record.id) ??
+        (top === undefined ? undefined : this.#open.find((x) => !changed.has(x) && x.members.has(top)));
       if (dup) {
         for (const m of g) dup.members.add(m);
         changed.add(dup);

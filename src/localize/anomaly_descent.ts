@@ -8,7 +8,7 @@
  *    the median of the windows before it, with the scale of src/detect/robust_effect.ts (IQR, but never
  *    below `relative_floor` of the median, nor below the Poisson noise √(median + 1) of a count), so that
  *    streaming and ranking agree on what moved. Traffic (`rate`) counts in both directions, and a
- *    service that reported just before the onset and not since scores 4 × `anomalous_z` (it stopped).
+ *    service that reported just before the onset and not since scores the most there is (it stopped).
  * 2. s(S) = ln(1 + anomaly). A service whose callee C (service graph edge S → C) is anomalous too keeps
  *    s(S)·(1 − `explained_discount`·min(1, s(C)/s(S))): fully discounted when its callee moved at least as
  *    much, barely when the callee moved a little. Not when S's largest change is a resource of its own
@@ -50,6 +50,12 @@ interface Moved {
   note?: string;
 }
 
+/**
+ * Robust change at which every indicator counts as fully moved: beyond it the number says more about the
+ * baseline's spread (a series that was exactly 0 has none) than about the change.
+ */
+const MAX_Z = 1e4;
+
 /** The indicator of a service named by other services' surging error logs. */
 export const CALLER_LOGS = "callers_log_errors";
 
@@ -75,8 +81,9 @@ export function serviceAnomalies(
       if (base.length === 0) continue;
       const med = quantileSorted(base, 0.5);
       const iqr = quantileSorted(base, 0.75) - quantileSorted(base, 0.25);
+      // a count (per window) has integers throughout; a rate that was 0 until the onset is not one
       let integral = true;
-      for (const v of base) if (!(v >= 0 && Number.isInteger(v))) integral = false;
+      for (const v of col) if (Number.isFinite(v) && !(v >= 0 && Number.isInteger(v))) integral = false;
       let scale = Math.max(iqr, rel * Math.abs(med), 1e-9);
       if (integral) scale = Math.max(scale, Math.sqrt(Math.max(0, med) + 1));
       const both = twoSided.has(indicator);
@@ -84,7 +91,7 @@ export function serviceAnomalies(
         const v = col[i];
         if (!Number.isFinite(v)) continue;
         const d = (v - med) / scale;
-        const z = both ? Math.abs(d) : d;
+        const z = Math.min(MAX_Z, both ? Math.abs(d) : d);
         if (z > best.z || (z === best.z && indicator < best.indicator)) {
           best = { z, indicator, median: med, peak: v };
         }
@@ -103,7 +110,7 @@ export function serviceAnomalies(
       for (let i = t0; i < col.length; i++) if (Number.isFinite(col[i])) after = true;
     }
     if (before && !after && t0 < frame.times_ms.length) {
-      best = own = { z: 4 * (options.anomalous_z ?? 5), indicator: "rate", median: NaN, peak: NaN };
+      best = own = { z: MAX_Z, indicator: "rate", median: NaN, peak: NaN };
     }
     if (best.indicator !== "") out.set(service, { ...best, own });
   }

@@ -34,12 +34,11 @@ export function indicatorFamily(name: string): IndicatorFamily {
 }
 
 /**
- * Whether a change of this indicator is the service's own doing: its resources (CPU, memory, disk, restarts)
- * and its network's losses. A caller inherits a slow or failing callee's latency, errors and traffic
- * changes, never these, so a callee's anomaly does not explain them.
+ * Whether a change of this indicator is the service's own doing: its resources (CPU, memory, disk, restarts).
+ * A caller inherits a slow or failing callee's latency, errors and traffic changes — and network errors
+ * too (connections refused by a crashed callee) — never these, so a callee's anomaly does not explain them.
  */
 export function isOwnResource(name: string): boolean {
   const f = indicatorFamily(name);
-  if (f === "cpu" || f === "memory" || f === "disk" || f === "restarts") return true;
-  return f === "network" && /err|retrans|drop|packet|loss/i.test(name);
+  return f === "cpu" || f === "memory" || f === "disk" || f === "restarts";
 }
