@@ -203,7 +203,6 @@ export function decodePartial(bytes: Uint8Array, options: { interner?: Interner 
       for (const m of j.metrics) {
         m.min ??= Infinity;
         m.max ??= -Infinity;
-        m.ft ??= Infinity;
         m.lt ??= -Infinity;
         sw.metrics.set(metricKey(m.name, m.kind, m.instance, m.labels), m);
       }

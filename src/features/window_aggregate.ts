@@ -5,9 +5,11 @@
  * operation (count, errors, integer ns sum, max, DDSketch), metric series keyed by name, kind, instance
  * and labels, and log counts by severity and template. Workers build one per (service, window) from each
  * OTLP message; the reducer merges them. Every merge is commutative and associative on the fields that
- * reach the record (integer sums, min/max, first/last by (time, value), sketch bins), and float sums are
- * rounded to 12 significant digits on output, so records do not depend on how the input was split or
- * ordered. Pure: no I/O, no clock.
+ * reach the record (integer sums, min/max, last by (time, value), sketch bins, the compacted point sets of
+ * cumulative series), and float sums are rounded to 12 significant digits on output, so records do not
+ * depend on how the input was split or ordered. Finalization takes what the reducer remembers of the
+ * service (each cumulative series' previous point, the log template clusters): see window_reducer.ts.
+ * Pure: no I/O, no clock.
  */
 import { DDSketch, type DDSketchJson } from "./ddsketch.ts";
 import { compactPoints, cumulativeIncrease, type CumulativePoint } from "./metric_increase.ts";
@@ -113,8 +115,6 @@ export interface MetricAggJson {
   min: number;
   max: number;
   vsum: number;
-  ft: number;
-  fv: number;
   lt: number;
   lv: number;
   /** histogram/summary: count and sum totals (delta) */
@@ -151,8 +151,6 @@ export function newMetricAgg(p: MetricPointView, instance: string): MetricAggJso
     min: Infinity,
     max: -Infinity,
     vsum: 0,
-    ft: Infinity,
-    fv: 0,
     lt: -Infinity,
     lv: 0,
     hc: 0,
@@ -170,10 +168,6 @@ export function addMetricPoint(m: MetricAggJson, p: MetricPointView): void {
   if (v > m.max) m.max = v;
   m.vsum += v;
   const t = p.time_ms;
-  if (t < m.ft || (t === m.ft && v < m.fv)) {
-    m.ft = t;
-    m.fv = v;
-  }
   if (t > m.lt || (t === m.lt && v > m.lv)) {
     m.lt = t;
     m.lv = v;
@@ -192,10 +186,6 @@ export function mergeMetricAgg(a: MetricAggJson, b: MetricAggJson): void {
   a.min = Math.min(a.min, b.min);
   a.max = Math.max(a.max, b.max);
   a.vsum += b.vsum;
-  if (b.ft < a.ft || (b.ft === a.ft && b.fv < a.fv)) {
-    a.ft = b.ft;
-    a.fv = b.fv;
-  }
   if (b.lt > a.lt || (b.lt === a.lt && b.lv > a.lv)) {
     a.lt = b.lt;
     a.lv = b.lv;
@@ -402,7 +392,6 @@ export class ServiceWindow {
     for (const m of j.metrics) {
       m.min ??= Infinity;
       m.max ??= -Infinity;
-      m.ft ??= Infinity;
       m.lt ??= -Infinity;
       w.metrics.set(metricKey(m.name, m.kind, m.instance, m.labels), m);
     }

@@ -140,6 +140,9 @@ export async function rewriteReport(
   }
   const answer = (body as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]?.message
     ?.content;
+  if (answer === null || answer === "") {
+    throw new ReportLlmError("empty", `${endpoint} answered with no text`);
+  }
   if (typeof answer !== "string") {
     throw new ReportLlmError(
       "malformed",

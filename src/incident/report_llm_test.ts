@@ -92,6 +92,15 @@ Deno.test("rewriteReport() rejects an empty answer (empty) and one missing secti
       ReportLlmError,
     );
     assertEquals(e.reason, "empty");
+    await using nothing = startChatCompletionsServer({
+      answer: () =>
+        Response.json({ model: "m", choices: [{ message: { role: "assistant", content: null } }] }),
+    });
+    const n = await assertRejects(
+      () => rewriteReport(sampleIncident(), { url: nothing.url, model: "m" }),
+      ReportLlmError,
+    );
+    assertEquals(n.reason, "empty");
   }
   {
     await using llm = startChatCompletionsServer({

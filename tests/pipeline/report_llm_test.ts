@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startNatsServer } from "../helpers/nats_server.ts";
+import { startTestVigil } from "../helpers/vigil.ts";
 import { fourSections, startChatCompletionsServer } from "../helpers/chat_completions_server.ts";
 import { connectBus } from "../../src/bus/connection.ts";
 import { openKvBucket } from "../../src/bus/kv_bucket.ts";
@@ -169,5 +170,31 @@ Deno.test({
     assertEquals(r.stored.get(rewritten.id)?.revision, last.revision, "KV holds the latest revision");
     assertEquals(r.stored.get(rewritten.id)?.report_rewrite?.model, "test-model-1");
     assertEquals(llm.requests.length, r.counters.report_rewrites_requested);
+  },
+});
+
+Deno.test({
+  name: "a Vigil started with incidents.report_llm enabled runs the rewriter in its incident stage",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using llm = startChatCompletionsServer({ answer: () => fourSections("carts") });
+    await using t = await startTestVigil({
+      incidents: { replay_history_ms: 0, report_llm: { enabled: true, url: llm.url, model: "m" } },
+    });
+    const stage = t.vigil.stages.get("incidents")!;
+    // one record through, so the stage is following FEATURES before it closes (src/bus/ordered.ts hangs
+    // on an abort that comes before its consumer has started)
+    const [rec] = records();
+    await publishDurable(
+      t.vigil.bus,
+      subjects.features(rec.service),
+      new TextEncoder().encode(JSON.stringify(rec)),
+    );
+    for (let i = 0; i < 400 && (stage.counters?.().records as number) < 1; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const counters = stage.counters?.();
+    assertEquals(counters?.report_rewrites_requested, 0, JSON.stringify(counters));
   },
 });
