@@ -28,6 +28,8 @@ export interface ClassifyOptions {
 }
 
 const ERROR_WORDS = /error|exception|fail|panic|traceback|refused|timeout|invalid|unavailable|denied/i;
+/** Network indicators that count losses (as opposed to traffic volume). */
+const LOSS_WORDS = /err|retrans|drop|loss|packet/i;
 /** Wording of a thrown exception (as opposed to a failed call or a timeout). */
 const EXCEPTION_WORDS = /exception|traceback|panic|unhandled|stack ?trace|uncaught/i;
 
@@ -160,9 +162,18 @@ export function classifyFault(
     votes.push(["code_exception", Math.max(errorLogShift, errs)]);
   } else if (errs >= moved) votes.push(["code_return", errs]);
   else if (logShift >= moved && lat < moved) votes.push(["code_return", logShift * 0.8]);
-  if (Math.max(lat, callerLat) >= moved && cpu < moved && mem < moved && disk < moved) {
-    // Latency without resource pressure: the network. Losses show as network errors or failed calls.
-    const loss = net >= moved || (callerErrs >= moved && callerLat >= moved);
+  // Its own network losses (retransmissions, drops): packet loss, whose timeouts and failed calls are
+  // then consequences, not a code defect.
+  const losses = devs.filter((d) =>
+    indicatorFamily(d.indicator) === "network" && LOSS_WORDS.test(d.indicator)
+  );
+  const lost = Math.max(0, ...losses.map((d) => (d.signed > 0 ? d.score : 0)));
+  if (lost >= moved && cpu < moved && mem < moved && disk < moved && !stopped && !gaps) {
+    votes.push(["packet_loss", Math.max(lost, errs, lat)]);
+  } else if (Math.max(lat, callerLat) >= moved && cpu < moved && mem < moved && disk < moved) {
+    // Latency without resource pressure: the network. Without a loss counter of its own, losses show as
+    // failed calls its callers see.
+    const loss = losses.length === 0 && (net >= moved || (callerErrs >= moved && callerLat >= moved));
     // Callers see it slow while its own spans are not: its egress (a delay that only callers measure).
     const egress = callerLat >= moved && lat < moved;
     votes.push([loss ? "packet_loss" : "network_delay", Math.max(lat * 0.8, egress ? callerLat : 0)]);

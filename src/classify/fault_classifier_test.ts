@@ -43,6 +43,12 @@ Deno.test("classifyFault() tells cpu, memory, network delay and pod failure apar
   assert.equal(classify({ rps: -60 }), "pod_failure");
 });
 
+Deno.test("classifyFault() calls its own network losses packet loss, whatever errors and latency follow", () => {
+  assert.equal(classify({ "k8s.pod.network.errors": 60, error_rate: 90, latency_p99: 60 }), "packet_loss");
+  // with a loss counter that stayed flat, slow calls alone are a delay, even when callers' calls fail
+  assert.equal(classify({ latency_p99: 60, edge_in_latency_p90: 60, edge_in_errors: 60 }), "network_delay");
+});
+
 Deno.test("classifyFault() calls rising errors with new exception logs a code exception, without them a wrong return", () => {
   const logs = [{
     service: "svc",
