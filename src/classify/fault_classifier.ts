@@ -185,6 +185,10 @@ export function classifyFault(
     votes.push(["pod_failure", Math.max(restarts, callerErrs, stopped || gaps ? 10 * moved : 0) * 1.5]);
   }
 
+  // A service that stopped reporting crashed: its last error lines are the crash's, not a code defect's.
+  if (stopped) {
+    for (const v of votes) if (v[0] === "code_return" || v[0] === "code_exception") v[1] = 0;
+  }
   // A saturated resource makes a service time out and fail: its errors are then a consequence.
   if (Math.max(cpu, mem, disk) >= moved) {
     for (const v of votes) if (v[0] === "code_return" || v[0] === "code_exception") v[1] *= 0.5;

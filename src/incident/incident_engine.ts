@@ -50,6 +50,15 @@ export interface IncidentEngineOptions {
   silence_after_windows?: number;
   /** Windows of silence after which a stopped service is forgotten (scaled down, removed). @default 30 */
   stale_windows?: number;
+  /**
+   * An error log template a service has never logged in the `novel_after_windows` windows it has been
+   * watched counts as new for this many windows after it first appears: its records are scored as
+   * `new_error_logs` (a wrong answer of a quiet callee often shows only as a few new error lines of its
+   * caller, far below the noise of its error count). 0 turns it off. @default 6
+   */
+  novel_windows?: number;
+  /** Windows a service must have been watched before its error templates can be new. @default 30 */
+  novel_after_windows?: number;
 }
 
 export interface IncidentEngineCounters {
@@ -74,7 +83,11 @@ interface TenantState {
   current: number;
   pending: Map<string, DetectionResult>;
   /** service → [start of its last window with a record, consecutive windows with a record up to it] */
-  reported: Map<string, [number, number]>;
+  reported: Map<
+    string,
+    [number, number]
+  >; /** service → its first window, and error template id → the window it first appeared in */
+  errorTemplates: Map<string, { since: number; first: Map<string, number> }>;
 }
 
 export interface EngineOutput {
@@ -108,6 +121,8 @@ export class IncidentEngine {
       max_log_templates: 64,
       silence_after_windows: 6,
       stale_windows: 30,
+      novel_windows: 6,
+      novel_after_windows: 30,
       ...options,
     };
     // validate the component configs once, up front (unknown names and keys are rejected here)
@@ -144,6 +159,7 @@ export class IncidentEngine {
         current: -Infinity,
         pending: new Map(),
         reported: new Map(),
+        errorTemplates: new Map(),
       };
       this.#tenants.set(tenant, s);
     }
@@ -192,6 +208,16 @@ export class IncidentEngine {
       this.counters.out_of_order_records++; // a window at or before one already seen (replay overlap)
       return out;
     }
+    const novel = this.#novelErrors(s, rec);
+    if (novel > 0) {
+      d = toDetectionResult(rec.service, d.time_ms, [...d.indicators, {
+        indicator: NOVEL_ERRORS_INDICATOR,
+        value: novel,
+        score: novel,
+        threshold: 1,
+        anomalous: true,
+      }]);
+    }
     if (rec.window_start_ms === s.current) s.pending.set(rec.service, d);
     const r = s.reported.get(rec.service);
     const streak = r && r[0] === rec.window_start_ms - this.#o.window_ms ? r[1] + 1 : 1;
@@ -215,6 +241,30 @@ export class IncidentEngine {
   /** Latest record of every open incident, per tenant. */
   open(): IncidentRecord[] {
     return [...this.#tenants.values()].flatMap((s) => s.tracker.open);
+  }
+
+  /** Error records of this window in templates new to the service (see `novel_windows`). */
+  #novelErrors(s: TenantState, rec: FeatureRecord): number {
+    if (this.#o.novel_windows <= 0) return 0;
+    const w = rec.window_start_ms;
+    let st = s.errorTemplates.get(rec.service);
+    if (!st) s.errorTemplates.set(rec.service, st = { since: w, first: new Map() });
+    const watched = (w - st.since) / this.#o.window_ms;
+    let novel = 0;
+    for (const t of rec.logs.templates) {
+      if (t.error_count === 0) continue;
+      let first = st.first.get(t.template_id);
+      if (first === undefined) {
+        if (st.first.size >= MAX_ERROR_TEMPLATES) continue; // bounded: beyond it nothing is new
+        st.first.set(t.template_id, first = w);
+      }
+      const age = (w - first) / this.#o.window_ms;
+      const seenFrom = (first - st.since) / this.#o.window_ms;
+      if (watched >= 0 && seenFrom >= this.#o.novel_after_windows && age < this.#o.novel_windows) {
+        novel += t.error_count;
+      }
+    }
+    return novel;
   }
 
   #silences(s: TenantState, t: number): DetectionResult[] {
@@ -313,6 +363,12 @@ function silentServices(
     }])
   );
 }
+
+/** The indicator of error records in log templates new to a service. */
+export const NOVEL_ERRORS_INDICATOR = "new_error_logs";
+
+/** Error templates remembered per service (first appearances). */
+const MAX_ERROR_TEMPLATES = 4096;
 
 /** The indicator of a service that stopped reporting (windows without a record so far). */
 export const SILENCE_INDICATOR = "silent_windows";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FEATURE_SCHEMA_VERSION, type FeatureRecord } from "../core/feature_record.ts";
-import { IncidentEngine, SILENCE_INDICATOR } from "./incident_engine.ts";
+import { IncidentEngine, NOVEL_ERRORS_INDICATOR, SILENCE_INDICATOR } from "./incident_engine.ts";
 
 const W = 10_000;
 
@@ -82,4 +82,33 @@ Deno.test("IncidentEngine forgets a silent service after stale_windows, and sile
   const off = run((w) => (w >= 40 ? all.filter((s) => s !== "c") : all), 50, { silence_after_windows: 0 });
   assert.equal(off.silent.length, 0);
   assert.equal(off.incidents.length, 0);
+});
+
+Deno.test("IncidentEngine scores error lines in templates new to a service (after it has been watched long)", () => {
+  const engine = new IncidentEngine({ window_ms: W });
+  const flagged: number[] = [];
+  for (let w = 0; w < 50; w++) {
+    const rec = record("caller", w);
+    const templates = [];
+    // an old error template from the start (noise), and a new one from window 40 on
+    if (w % 7 === 0) {
+      templates.push({ template_id: "old", template: "timeout <*>", count: 1, error_count: 1 });
+    }
+    if (w >= 40) {
+      templates.push({
+        template_id: "new",
+        template: "invalid response from callee",
+        count: 2,
+        error_count: 2,
+      });
+    }
+    const out = engine.onRecord({ ...rec, logs: { count: templates.length, by_severity: {}, templates } });
+    for (const a of out.anomalies) {
+      if (a.indicators.some((i) => i.indicator === NOVEL_ERRORS_INDICATOR)) {
+        flagged.push(a.window_start_ms / W);
+      }
+    }
+  }
+  // new for novel_windows (6) windows after it first appeared; the old template never counts
+  assert.deepEqual(flagged, [40, 41, 42, 43, 44, 45]);
 });

@@ -103,13 +103,13 @@ export function serviceAnomalies(
     // A service that reported just before the onset and has not reported since stopped: the strongest
     // evidence there is (a crashed pod sends nothing, its callers only see refused connections).
     // (Its own indicators only: what callers observed of it goes on after it stopped.)
-    let before = false, after = false;
-    for (const [indicator, col] of indicators) {
-      if (indicator.startsWith(EDGE_PREFIX)) continue;
-      for (let i = Math.max(0, t0 - 3); i < t0; i++) if (Number.isFinite(col[i])) before = true;
-      for (let i = t0; i < col.length; i++) if (Number.isFinite(col[i])) after = true;
-    }
-    if (before && !after && t0 < frame.times_ms.length) {
+    // (Stopped at the onset or in the window after it: a crash's own last lines can open the incident.)
+    const ownCols = [...indicators].filter(([name]) => !name.startsWith(EDGE_PREFIX)).map(([, col]) => col);
+    const n = frame.times_ms.length;
+    const seen = (from: number, to: number) =>
+      ownCols.some((col) => col.slice(from, to).some(Number.isFinite));
+    const stoppedAt = (k: number) => k < n && seen(Math.max(0, k - 3), k) && !seen(k, n);
+    if (stoppedAt(t0) || stoppedAt(t0 + 1)) {
       best = own = { z: MAX_Z, indicator: "rate", median: NaN, peak: NaN };
     }
     if (best.indicator !== "") out.set(service, { ...best, own });

@@ -53,6 +53,15 @@ Deno.test("AnomalyDescentLocalizer.localize() names a service that stopped repor
   assert.equal(serviceOfPeer("redis", new Map([["db", 1]])), "redis");
 });
 
+Deno.test("AnomalyDescentLocalizer.localize() sees a crash whose last lines fell in the onset window", () => {
+  const crash = input(graph);
+  const db = crash.frame.series.get("db")!.get("cpu") as Float64Array;
+  for (let t = ONSET + 1; t < N; t++) db[t] = NaN; // reported at the onset window, then nothing
+  const ranked = new AnomalyDescentLocalizer().localize(crash);
+  assert.equal(ranked[0].service, "db");
+  assert.match(ranked[0].evidence[0], /stopped reporting/);
+});
+
 Deno.test("edgeEvidenceHolds() counts a callee's edge rise only when the caller's own side is ruled out", () => {
   const w = (t: number, lat: number) => ({ window_start_ms: t, calls: 10, errors: 0, latency_p90_ms: lat });
   const flat = [0, 1, 2, 3, 4, 5].map((i) => w(i * 10, 10));

@@ -6,7 +6,8 @@
  * is an uninstrumented database).
  *
  * A template surges when (records since the onset − expected) / √(expected + 1) ≥ `threshold`, the
- * expectation being its mean rate before the onset times the windows since (a Poisson z with a floor). It is an error template when its records are at ERROR severity
+ * expectation being its mean rate before the onset times the windows since (a Poisson z with a floor), or
+ * when the Poisson tail of that many records says as much (for templates that were all but absent). It is an error template when its records are at ERROR severity
  * or above (`error_counts`), or, where severities are unknown, when its words say so. A service is named
  * when one of the template's tokens is exactly a known service (or the last segment of a graph peer).
  *
@@ -18,6 +19,7 @@
  */
 import type { LocalizeInput, LogTemplateSeries } from "../core/rca.ts";
 import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
+import { poissonZ } from "../detect/poisson_tail.ts";
 import { onsetIndex } from "./onset.ts";
 
 const NETWORK_FAULT = /net(work)?[._]?(err|drop|loss)|packet|retrans/i;
@@ -59,7 +61,11 @@ export function templateSurge(
   // Over all the windows since the onset: a template at a few records a window where there were none
   // is clear after a few windows, though no single window is.
   const expected = before * na;
-  return { z: (a - expected) / Math.sqrt(expected + 1), before, after, errors_after: ea };
+  // A template that was (nearly) absent: the Poisson tail says more than a floored z (4 records in 4
+  // windows of one that had none in the 60 before is a 5-sigma event, where (a − μ)/√(μ + 1) gives 4).
+  const mu = Math.max(expected, ((b + 0.5) / (nb + 1)) * na);
+  const z = Math.max((a - expected) / Math.sqrt(expected + 1), na > 0 && a > 0 ? poissonZ(a, mu) : 0);
+  return { z, before, after, errors_after: ea };
 }
 
 /** Whether a template's records are errors (by severity where known, else by wording). */
