@@ -68,8 +68,8 @@ export const DETECTORS: readonly DetectorSpec[] = [
     config: z.strictObject({
       ...windowed,
       relative_floor: z.number().min(0).default(0.05).describe("smallest scale as a share of |median|"),
-      guard: z.number().positive().optional().describe(
-        "points scoring above this are kept out of the baseline (off when absent)",
+      guard: z.number().min(0).default(30).describe(
+        "points scoring above this are kept out of the baseline (0: off)",
       ),
       adapt_after: z.number().int().min(1).default(30)
         .describe("consecutive held points after which a shift is learned as the new normal"),

@@ -60,7 +60,7 @@ Deno.test("RobustEffectModel learns a lasting shift as the new normal after adap
   assert(scores.at(-1)! < 1, `the shift was never learned: last score ${scores.at(-1)}`);
 });
 
-Deno.test("createDetector('robust_effect') leaves guarded learning off unless configured", async () => {
+Deno.test("createDetector('robust_effect') guards its baseline by default; guard 0 turns it off", async () => {
   const { createDetector } = await import("./registry.ts");
   const make = (config: unknown) => {
     const d = createDetector("robust_effect", config);
@@ -71,9 +71,11 @@ Deno.test("createDetector('robust_effect') leaves guarded learning off unless co
     }
     return scores;
   };
-  // unguarded, the shift enters the 60-point baseline at once and stops scoring within it
-  assert(make({}).at(-1)! < 1, "default learned nothing");
-  // guarded, it is held out for adapt_after points first
-  const guarded = make({ guard: 5, adapt_after: 40 });
+  // guarded (the default), the shift is held out for adapt_after (30) points, then learned
+  const guarded = make({});
   assert(guarded[65]! >= 1, `guarded scored ${guarded[65]} 35 points into the shift`);
+  assert(guarded.at(-1)! < 1, "the new normal was never learned");
+  // unguarded, the shift enters the 60-point baseline at once and stops scoring within it
+  const open = make({ guard: 0 });
+  assert(open[65]! < 1, `unguarded still scored ${open[65]} 35 points into the shift`);
 });
