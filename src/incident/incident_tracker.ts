@@ -152,10 +152,14 @@ export class IncidentTracker {
         context,
       );
       // The same incident (same root and onset bucket), or a late symptom of an open one: its diagnosis
-      // names a service that incident already holds (what it localizes to is that fault's doing).
+      // names that incident's root cause. (Not any member: on noisy data an old incident holds many
+      // services, and a new fault's diagnosis often names one of them — measured on Nezha: 25 → 17 of
+      // 56 faults detected.)
       const top = o.record.root_causes[0]?.service;
       const dup = this.#open.find((x) => x.record.id === o.record.id) ??
-        (top === undefined ? undefined : this.#open.find((x) => !changed.has(x) && x.members.has(top)));
+        (top === undefined
+          ? undefined
+          : this.#open.find((x) => !changed.has(x) && x.record.root_causes[0]?.service === top));
       if (dup) {
         for (const m of g) dup.members.add(m);
         changed.add(dup);
