@@ -12,7 +12,8 @@
  *
  * A count's sustained shift is judged on two windows as well: the score is the larger of the newest
  * point's and that of the mean of the last two points, whose Poisson noise is √2 smaller (five errors a
- * window for two windows is stronger evidence than one window of five). Gauges and percentiles are not
+ * window for two windows is stronger evidence than one window of five) — when both are above the median:
+ * a window back at normal after a burst is not anomalous because of the burst. Gauges and percentiles are not
  * averaged: their consecutive windows are correlated, so two windows would not halve their variance.
  *
  * No look-ahead: each point is scored against the points before it, then learned — unless it scores above
@@ -80,7 +81,8 @@ export class RobustEffectModel implements UnivariateModel {
       let scale = Math.max(iqr, this.#relFloor * Math.abs(med), 1e-9);
       if (this.#integral) scale = Math.max(scale, Math.sqrt(Math.max(0, med) + 1));
       score = Math.abs(x - med) / scale;
-      if (this.#integral && Number.isFinite(this.#prev)) {
+      // (both windows above the median: one burst must not make two anomalous windows of itself)
+      if (this.#integral && Number.isFinite(this.#prev) && Math.min(x, this.#prev) > med) {
         score = Math.max(score, Math.abs((x + this.#prev) / 2 - med) / (scale / Math.SQRT2));
       }
     }

@@ -79,3 +79,18 @@ Deno.test("createDetector('robust_effect') guards its baseline by default; guard
   const open = make({ guard: 0 });
   assert(open[65]! < 1, `unguarded still scored ${open[65]} 35 points into the shift`);
 });
+
+Deno.test("RobustEffectModel scores one burst of a count in its own window only, not in the quiet one after", () => {
+  const m = new RobustEffectModel({ window: 60, min_history: 10 });
+  for (let i = 0; i < 40; i++) m.update(i % 9 === 0 ? 1 : 0); // a sparse error counter
+  const burst = m.update(8);
+  const after = m.update(0);
+  assert(burst >= 5, `the burst scored ${burst}`);
+  assert(after < 1, `the window after the burst scored ${after}`);
+  // two windows of the same level are stronger evidence than either alone
+  const n = new RobustEffectModel({ window: 60, min_history: 10 });
+  for (let i = 0; i < 40; i++) n.update(i % 9 === 0 ? 1 : 0);
+  const first = n.update(4);
+  const second = n.update(4);
+  assert(second > first, `two windows of 4 scored ${second}, one ${first}`);
+});
