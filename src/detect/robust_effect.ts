@@ -26,6 +26,7 @@
  * 20 to 46 of 50 detected (AC@3 0.32 → 0.92) at no cost on the simulator; a guard of 15 made train-ticket's
  * noise self-reinforcing (false incidents 4 → 40), 20 did not. `guard: 0` turns guarding off.
  */
+import { effectScale } from "./robust_stats.ts";
 import { SortedWindow, type UnivariateModel } from "./univariate_model.ts";
 
 export interface RobustEffectOptions {
@@ -78,8 +79,7 @@ export class RobustEffectModel implements UnivariateModel {
     if (this.#win.size >= this.#minHistory) {
       const med = this.#win.quantile(0.5);
       const iqr = this.#win.quantile(0.75) - this.#win.quantile(0.25);
-      let scale = Math.max(iqr, this.#relFloor * Math.abs(med), 1e-9);
-      if (this.#integral) scale = Math.max(scale, Math.sqrt(Math.max(0, med) + 1));
+      const scale = effectScale(med, iqr, { relative_floor: this.#relFloor, count: this.#integral });
       score = Math.abs(x - med) / scale;
       // (both windows above the median: one burst must not make two anomalous windows of itself)
       if (this.#integral && Number.isFinite(this.#prev) && Math.min(x, this.#prev) > med) {

@@ -72,6 +72,20 @@ export function meanStd(values: ArrayLike<number>, options: { from?: number; to?
 }
 
 /**
+ * The scale of a change that matters (src/detect/robust_effect.ts): the IQR, never below `relative_floor`
+ * of |median| (a gauge that barely moves must still change by a share of its level), and for a count (per
+ * window) never below its Poisson noise √(median + 1) (a sparse counter does not flap). Never zero.
+ */
+export function effectScale(
+  median: number,
+  iqr: number,
+  options: { relative_floor: number; count: boolean },
+): number {
+  const scale = Math.max(iqr, options.relative_floor * Math.abs(median), 1e-9);
+  return options.count ? Math.max(scale, Math.sqrt(Math.max(0, median) + 1)) : scale;
+}
+
+/**
  * A scale that is never zero: the IQR when positive, else a fallback proportional to the magnitude of
  * the median (flat baselines: a constant-looking series still has a meaningful relative change), else
  * `floor`. Avoids infinite scores on step changes from a perfectly flat baseline.

@@ -83,10 +83,8 @@ interface TenantState {
   current: number;
   pending: Map<string, DetectionResult>;
   /** service → [start of its last window with a record, consecutive windows with a record up to it] */
-  reported: Map<
-    string,
-    [number, number]
-  >; /** service → its first window, and error template id → the window it first appeared in */
+  reported: Map<string, [number, number]>;
+  /** service → its first window, and error template id → the window it first appeared in */
   errorTemplates: Map<string, { since: number; first: Map<string, number> }>;
 }
 
@@ -249,7 +247,6 @@ export class IncidentEngine {
     const w = rec.window_start_ms;
     let st = s.errorTemplates.get(rec.service);
     if (!st) s.errorTemplates.set(rec.service, st = { since: w, first: new Map() });
-    const watched = (w - st.since) / this.#o.window_ms;
     let novel = 0;
     for (const t of rec.logs.templates) {
       if (t.error_count === 0) continue;
@@ -260,7 +257,7 @@ export class IncidentEngine {
       }
       const age = (w - first) / this.#o.window_ms;
       const seenFrom = (first - st.since) / this.#o.window_ms;
-      if (watched >= 0 && seenFrom >= this.#o.novel_after_windows && age < this.#o.novel_windows) {
+      if (seenFrom >= this.#o.novel_after_windows && age < this.#o.novel_windows) {
         novel += t.error_count;
       }
     }
@@ -357,6 +354,7 @@ function silentServices(
     toDetectionResult(service, t, [{
       indicator: SILENCE_INDICATOR,
       value: missed,
+      // severity above any single detector's usual range, growing while the silence lasts
       score: 4 + missed,
       threshold: 1,
       anomalous: true,

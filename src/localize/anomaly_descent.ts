@@ -12,15 +12,15 @@
  * 2. s(S) = ln(1 + anomaly). A service whose callee C (service graph edge S → C) is anomalous too keeps
  *    s(S)·(1 − `explained_discount`·min(1, s(C)/s(S))): fully discounted when its callee moved at least as
  *    much, barely when the callee moved a little. Not when S's largest change is a resource of its own
- *    (CPU, memory, disk, restarts, network losses: src/localize/indicator_family.ts), which callers do not
- *    inherit, nor when S stopped reporting (a crash is its own).
+ *    (CPU, memory, disk, restarts: src/localize/indicator_family.ts), which callers do not inherit, nor
+ *    when S stopped reporting (a crash is its own).
  *
  * A virtual peer of the graph (an uninstrumented database `mysql/carts-db`, `db.system/db.namespace`)
  * stands for the service that carries its last segment's name, when there is one (the database's own pod
  * metrics). Without a graph it is BARO with effect-size floors. Pure and deterministic.
  */
 import type { LocalizeInput, Localizer, RootCauseCandidate } from "../core/rca.ts";
-import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
+import { effectScale, quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 import { fmt } from "./baro.ts";
 import { isOwnResource } from "./indicator_family.ts";
 import { logPointers } from "./log_pointers.ts";
@@ -84,8 +84,7 @@ export function serviceAnomalies(
       // a count (per window) has integers throughout; a rate that was 0 until the onset is not one
       let integral = true;
       for (const v of col) if (Number.isFinite(v) && !(v >= 0 && Number.isInteger(v))) integral = false;
-      let scale = Math.max(iqr, rel * Math.abs(med), 1e-9);
-      if (integral) scale = Math.max(scale, Math.sqrt(Math.max(0, med) + 1));
+      const scale = effectScale(med, iqr, { relative_floor: rel, count: integral });
       const both = twoSided.has(indicator);
       for (let i = t0; i < col.length; i++) {
         const v = col[i];
@@ -261,12 +260,12 @@ export function edgeEvidenceHolds(
     }
   }
   /** Robust change of one merged edge series after the onset (null: too little history). */
-  const change = (ws: Map<number, EdgeAcc>, what = which): number | null => {
+  const change = (ws: Map<number, EdgeAcc>): number | null => {
     const base: number[] = [];
     let peak = -Infinity;
     let trough = Infinity;
     for (const [t, w] of ws) {
-      const v = edgeValue(w, what);
+      const v = edgeValue(w, which);
       if (!Number.isFinite(v)) continue;
       if (t < options.onset_ms) base.push(v);
       else {
@@ -275,13 +274,15 @@ export function edgeEvidenceHolds(
       }
     }
     if (base.length < 3) return null;
-    if (!Number.isFinite(peak)) return what !== "latency_p90" ? Infinity : null; // calls stopped altogether
+    if (!Number.isFinite(peak)) return which !== "latency_p90" ? Infinity : null; // calls stopped altogether
     base.sort((a, b) => a - b);
     const med = quantileSorted(base, 0.5);
     const iqr = quantileSorted(base, 0.75) - quantileSorted(base, 0.25);
-    let scale = Math.max(iqr, options.relative_floor * Math.abs(med), 1e-9);
-    if (what !== "latency_p90") scale = Math.max(scale, Math.sqrt(Math.max(0, med) + 1));
-    return what === "calls" ? Math.max(peak - med, med - trough) / scale : (peak - med) / scale;
+    const scale = effectScale(med, iqr, {
+      relative_floor: options.relative_floor,
+      count: which !== "latency_p90",
+    });
+    return which === "calls" ? Math.max(peak - med, med - trough) / scale : (peak - med) / scale;
   };
   const flat = options.flat_z ?? 2;
   const risingCallers: string[] = [];

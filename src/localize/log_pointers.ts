@@ -18,7 +18,7 @@
  * network errors as well).
  */
 import type { LocalizeInput, LogTemplateSeries } from "../core/rca.ts";
-import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
+import { effectScale, quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 import { poissonZ } from "../detect/poisson_tail.ts";
 import { onsetIndex } from "./onset.ts";
 
@@ -144,9 +144,11 @@ function networkFails(input: LocalizeInput, service: string, t0: number, thresho
     const base = sortedFinite(col, 0, t0);
     if (base.length === 0) continue;
     const med = quantileSorted(base, 0.5);
-    // the scale of anomaly_descent: IQR, never below 5 % of the median, nor a count's Poisson noise
-    let scale = Math.max(quantileSorted(base, 0.75) - quantileSorted(base, 0.25), 0.05 * Math.abs(med), 1e-9);
-    if (base.every((v) => v >= 0 && Number.isInteger(v))) scale = Math.max(scale, Math.sqrt(med + 1));
+    // the scale of anomaly_descent
+    const scale = effectScale(med, quantileSorted(base, 0.75) - quantileSorted(base, 0.25), {
+      relative_floor: 0.05,
+      count: base.every((v) => v >= 0 && Number.isInteger(v)),
+    });
     for (let i = t0; i < col.length; i++) if ((col[i] - med) / scale >= threshold) return true;
   }
   return false;
