@@ -75,52 +75,19 @@ Deno.test("edgeEvidenceHolds() counts a callee's edge rise only when the caller'
   });
   const moved = new Map([["a", 1], ["b", 1], ["x", 1], ["y", 1]]);
   const o = { moved, onset_ms: 40, threshold: 5, relative_floor: 0.05 };
+  const holds = (...edges: ReturnType<typeof edge>[]) =>
+    edgeEvidenceHolds({ nodes: [], edges }, "x", "edge_in_latency_p90", o);
   // one caller, one callee: either end could be slow
-  assert.equal(
-    edgeEvidenceHolds({ nodes: [], edges: [edge("a", "x", slow)] }, "x", "edge_in_latency_p90", o),
-    false,
-  );
+  assert.equal(holds(edge("a", "x", slow)), false);
   // the caller's other callee is fine: the caller's egress is not the cause
-  assert.equal(
-    edgeEvidenceHolds(
-      { nodes: [], edges: [edge("a", "x", slow), edge("a", "y", flat)] },
-      "x",
-      "edge_in_latency_p90",
-      o,
-    ),
-    true,
-  );
+  assert.equal(holds(edge("a", "x", slow), edge("a", "y", flat)), true);
   // the caller's other callee slowed too: the caller's side
-  assert.equal(
-    edgeEvidenceHolds(
-      { nodes: [], edges: [edge("a", "x", slow), edge("a", "y", slow)] },
-      "x",
-      "edge_in_latency_p90",
-      o,
-    ),
-    false,
-  );
+  assert.equal(holds(edge("a", "x", slow), edge("a", "y", slow)), false);
   // the other callee moved a little (3 robust units: under the threshold, but not flat): no proof either
   const half = [0, 1, 2, 3, 4, 5].map((i) => w(i * 10, i >= 4 ? 11.5 : i % 2 ? 10.5 : 10));
-  assert.equal(
-    edgeEvidenceHolds(
-      { nodes: [], edges: [edge("a", "x", slow), edge("a", "y", half)] },
-      "x",
-      "edge_in_latency_p90",
-      o,
-    ),
-    false,
-  );
+  assert.equal(holds(edge("a", "x", slow), edge("a", "y", half)), false);
   // two callers see it
-  assert.equal(
-    edgeEvidenceHolds(
-      { nodes: [], edges: [edge("a", "x", slow), edge("b", "x", slow)] },
-      "x",
-      "edge_in_latency_p90",
-      o,
-    ),
-    true,
-  );
+  assert.equal(holds(edge("a", "x", slow), edge("b", "x", slow)), true);
 });
 
 Deno.test("AnomalyDescentLocalizer.localize() does not let a callee explain its caller's own resources", () => {
