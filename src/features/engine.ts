@@ -13,16 +13,26 @@
  *
  * Options (all optional but nats_url): `workers` (Deno Workers, default 1; 0 runs no worker here, for
  * processes that only reduce while src/features/feature_worker_main.ts processes do the work),
- * `window_ms` (10000), `max_out_of_order_ms` (5000), `allowed_lateness_ms` (5000), `max_operations` per
- * service (200), `batch_size` (64), `idle_flush_ms` (closes open windows after that long without input;
- * default 30000, 0 disables), `reducer` (true), `graph` (true), `graph_ttl_ms` (unpaired span halves, 30000),
- * `ack_wait_ms` for the OTLP consumer (30000), `store` (FeatureStoreOptions).
+ * `window_ms` (10000), `max_out_of_order_ms` (5000), `allowed_lateness_ms` (5000), the reducer's caps and
+ * ttls (WindowReducerOptions: `max_operations`, `max_metric_series`, `series_ttl_ms`, `max_log_clusters`,
+ * ...), `batch_size` (64), `idle_flush_ms` (closes open windows after that long without input; default
+ * 30000, 0 disables), `reducer` (true), `persist_state` (true), `graph` (true), `graph_ttl_ms` (unpaired
+ * span halves, 30000), `ack_wait_ms` for the OTLP consumer (30000), `store` (FeatureStoreOptions).
  *
  * Data flow and guarantees: workers ack an OTLP message only after its partials are stored in
  * FEATURE_PARTIALS (deterministic Nats-Msg-Id); the reducer acks a partial only after every window it
- * touched is published on FEATURES (Nats-Msg-Id `<tenant>/<service>/<window start>`). Too-late partials
- * are published on `vigil.late.features` and counted. Streams come from nats/streams.json
- * (src/bus/streams.ts); consumers are created here.
+ * touched is published on FEATURES (Nats-Msg-Id `<tenant>/<service>/<window start>`) and the reducer's
+ * state as of those windows is stored (KV `vigil_reducer_state`, src/features/reducer_state_store.ts).
+ * Too-late partials are published on `vigil.late.features` and counted. Streams come from
+ * nats/streams.json (src/bus/streams.ts); consumers are created here.
+ *
+ * Crash safety: a reducer starts from the last complete state in KV and re-reads, from the stream, the
+ * partials its consumer had delivered but not acked (to the reducer that died, or to this one before a
+ * failed publish or state write, after which it starts over the same way). It then publishes exactly the
+ * records a reducer that never stopped would have (re-published records are identical and deduplicated by
+ * their Nats-Msg-Id), as long as no data was too late in one run and not in the other (arrival order
+ * decides lateness, as for any reordering). Without persist_state the cumulative baselines and log
+ * clusters start empty after a restart.
  *
  * Lifecycle: disposal (or `close()`) stops the workers after their batch in flight, then the reducer;
  * safe to call twice. Open windows are not flushed on close: their partials stay unacked in JetStream
@@ -37,18 +47,42 @@ import type { FeatureRecord } from "../core/feature_record.ts";
 import { FEATURE_CONSUMER, type FeatureWorkerCounters, newWorkerCounters } from "./feature_worker.ts";
 import { FeatureStore, type FeatureStoreOptions } from "./feature_store.ts";
 import { decodePartial, isBinaryPartial } from "./partial_codec.ts";
-import { type PartialMessage, type ReducerCounters, WindowReducer } from "./window_reducer.ts";
+import {
+  type PartialMessage,
+  type ReducerCounters,
+  WindowReducer,
+  type WindowReducerOptions,
+} from "./window_reducer.ts";
+import { ReducerStateStore } from "./reducer_state_store.ts";
+import { readRange, unackedRange } from "../bus/read_range.ts";
 import { ServiceGraph, type ServiceGraphCounters } from "../graph/service_graph.ts";
 
 export const REDUCER_CONSUMER = "vigil-reducer";
+const PARTIAL_SUBJECTS = ["vigil.features.partial.>"];
 
-export interface FeatureEngineOptions {
+/** Steps of a reducer close, in order, for fault-injection tests (`on_close_step`). */
+export type CloseStep = "records_published" | "states_written" | "state_committed";
+
+/** Reducer counters of the engine: the reducer's, and those of publishing and of its durable state. */
+export interface EngineReducerCounters extends ReducerCounters {
+  records_published: number;
+  late_published: number;
+  /** State generations written (one per close that closed windows). */
+  state_writes: number;
+  /** Service states written, summed over generations. */
+  state_services_written: number;
+  state_bytes_written: number;
+  /** Times the reducer started from the stored state (at start, and after a failed close). */
+  recoveries: number;
+  /** Partials re-read from the stream at recoveries (delivered before, never acked). */
+  partials_reread: number;
+  /** Service states put back to their complete revision at recoveries. */
+  state_rolled_back: number;
+}
+
+export interface FeatureEngineOptions extends WindowReducerOptions {
   nats_url: string;
   workers?: number;
-  window_ms?: number;
-  max_out_of_order_ms?: number;
-  allowed_lateness_ms?: number;
-  max_operations?: number;
   batch_size?: number;
   idle_flush_ms?: number;
   reducer?: boolean;
@@ -58,11 +92,21 @@ export interface FeatureEngineOptions {
   store?: FeatureStoreOptions;
   /** Create or update the streams from nats/streams.json at start. @default true */
   ensure_streams?: boolean;
+  /** Keep the reducer's cross-window state in KV, so that a restart changes no record. @default true */
+  persist_state?: boolean;
+  /** KV bucket of the reducer's state. @default "vigil_reducer_state" */
+  state_bucket?: string;
+  /** Ack wait of the reducer's partials consumer (longer than a window is held). @default 300000 */
+  partial_ack_wait_ms?: number;
+  /** Most partials the reducer merges between two closes. @default 256 */
+  partial_batch_size?: number;
+  /** Called at each step of a close that closed windows (fault injection in crash tests). */
+  on_close_step?: (step: CloseStep, close: number) => void | Promise<void>;
 }
 
 export interface FeatureEngineCounters {
   workers: FeatureWorkerCounters;
-  reducer: ReducerCounters & { records_published: number; late_published: number };
+  reducer: EngineReducerCounters;
   graph: ServiceGraphCounters | null;
 }
 
@@ -135,17 +179,85 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
   }
 
   // ---- reducer
-  const reducer = new WindowReducer<BusMessage>({
+  const reducerOptions: WindowReducerOptions = {
     window_ms,
     max_out_of_order_ms: options.max_out_of_order_ms,
     allowed_lateness_ms: options.allowed_lateness_ms,
     max_operations: options.max_operations,
-  });
-  const rc = { records_published: 0, late_published: 0 };
+    max_operations_held: options.max_operations_held,
+    max_metric_series: options.max_metric_series,
+    max_metric_series_held: options.max_metric_series_held,
+    max_templates: options.max_templates,
+    series_ttl_ms: options.series_ttl_ms,
+    max_log_clusters: options.max_log_clusters,
+    log_similarity: options.log_similarity,
+    log_cluster_ttl_ms: options.log_cluster_ttl_ms,
+  };
+  let reducer = new WindowReducer<BusMessage>(reducerOptions); // validates the options before any I/O
+  const rc = {
+    records_published: 0,
+    late_published: 0,
+    state_writes: 0,
+    state_services_written: 0,
+    state_bytes_written: 0,
+    recoveries: 0,
+    partials_reread: 0,
+    state_rolled_back: 0,
+  };
   let lastInput = Date.now();
+  let closes = 0;
+  const states = (options.reducer ?? true) && (options.persist_state ?? true)
+    ? await ReducerStateStore.open(bus, { bucket: options.state_bucket })
+    : null;
+
+  /** Merges one partial; too-late windows go to vigil.late.features (returned, to await). */
+  const accept = (r: WindowReducer<BusMessage>, data: Uint8Array, seq: number, m?: BusMessage) => {
+    let p: PartialMessage;
+    try {
+      p = isBinaryPartial(data) ? decodePartial(data) : JSON.parse(dec.decode(data));
+    } catch {
+      m?.term("not a partial (binary or JSON)");
+      return undefined;
+    }
+    const { too_late } = r.accept(p, m, { position: seq });
+    if (too_late.length === 0) return undefined;
+    rc.late_published++;
+    return publishDurable(
+      bus,
+      subjects.late("features"),
+      enc.encode(JSON.stringify({ ...p, windows: too_late })),
+      { msg_id: `late/${p.src}` },
+    );
+  };
+
+  /**
+   * A reducer with the last complete state, and the partials delivered but not acked merged again
+   * (in stream order, as first delivered). Their deliveries still pending at JetStream come back as
+   * duplicates, held with the windows or acked at once.
+   */
+  const recover = async (): Promise<void> => {
+    const r = new WindowReducer<BusMessage>(reducerOptions);
+    if (states) {
+      const s = await states.load();
+      r.restore(s.progress, s.services);
+      rc.state_rolled_back += s.rolled_back;
+    }
+    const range = await unackedRange(bus, STREAMS.featurePartials, REDUCER_CONSUMER);
+    const late: Promise<unknown>[] = [];
+    rc.partials_reread += await readRange(bus, (data, seq) => {
+      const l = accept(r, data, seq);
+      if (l) late.push(l);
+    }, { stream: STREAMS.featurePartials, filter_subjects: PARTIAL_SUBJECTS, ...range });
+    await Promise.all(late);
+    const c = reducer.counters;
+    for (const k of Object.keys(c) as (keyof ReducerCounters)[]) r.counters[k] += c[k];
+    reducer = r;
+    rc.recoveries++;
+  };
 
   const publishClosed = async (all: boolean): Promise<FeatureRecord[]> => {
     const { records, releasable } = reducer.close({ all });
+    const close = records.length > 0 ? ++closes : closes;
     await Promise.all(
       records.map((r) =>
         publishDurable(bus, subjects.features(r.service), enc.encode(JSON.stringify(r)), {
@@ -154,54 +266,64 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
       ),
     );
     rc.records_published += records.length;
+    if (records.length > 0) await options.on_close_step?.("records_published", close);
+    if (reducer.state_changed) {
+      const snapshot = reducer.snapshot();
+      if (states) {
+        const w = await states.write(snapshot, { on_step: (step) => options.on_close_step?.(step, close) });
+        rc.state_writes++;
+        rc.state_services_written += w.services;
+        rc.state_bytes_written += w.bytes;
+        await options.on_close_step?.("state_committed", close);
+      }
+    }
     for (const r of records) store.add(r);
     if (records.length > 0) store.expire(reducer.watermark_ms); // idle services leave the store
     for (const m of releasable) m.ack();
     return records;
   };
 
+  // Every reducer step runs one at a time; after a failure (NATS away, a publish or state write refused)
+  // nothing of the step is acked, and the next step first starts over from the stored state.
+  let failed = false;
+  const step = <R>(fn: () => Promise<R>): Promise<R> =>
+    run(async () => {
+      if (failed) {
+        await recover();
+        failed = false;
+      }
+      try {
+        return await fn();
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    });
+
   if (options.reducer ?? true) {
     await ensurePullConsumer(bus, {
       stream: STREAMS.featurePartials,
       durable: REDUCER_CONSUMER,
-      filter_subjects: ["vigil.features.partial.>"],
-      ack_wait_ms: 300_000,
+      filter_subjects: PARTIAL_SUBJECTS,
+      ack_wait_ms: options.partial_ack_wait_ms ?? 300_000,
       max_deliver: -1,
       max_ack_pending: 100_000,
     });
+    await recover();
     tasks.push(pullBatches(bus, (msgs) =>
-      run(async () => {
+      step(async () => {
         lastInput = Date.now();
         const late: Promise<unknown>[] = [];
         for (const m of msgs) {
-          let p: PartialMessage;
-          try {
-            p = isBinaryPartial(m.data) ? decodePartial(m.data) : JSON.parse(dec.decode(m.data));
-          } catch {
-            m.term("not a partial (binary or JSON)");
-            continue;
-          }
-          const { too_late } = reducer.accept(p, m);
-          if (too_late.length > 0) {
-            late.push(
-              publishDurable(
-                bus,
-                subjects.late("features"),
-                enc.encode(JSON.stringify({ ...p, windows: too_late })),
-                {
-                  msg_id: `late/${p.src}`,
-                },
-              ),
-            );
-          }
+          const l = accept(reducer, m.data, m.stream_seq, m);
+          if (l) late.push(l);
         }
         await Promise.all(late);
-        rc.late_published += late.length;
         await publishClosed(false);
       }), {
       stream: STREAMS.featurePartials,
       durable: REDUCER_CONSUMER,
-      batch_size: 256,
+      batch_size: options.partial_batch_size ?? 256,
       signal: abort.signal,
     }));
   }
@@ -221,7 +343,7 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
   const idleTimer = idleMs > 0
     ? setInterval(() => {
       if (Date.now() - lastInput >= idleMs && reducer.open_windows > 0) {
-        run(() => publishClosed(true)).catch(() => {});
+        step(() => publishClosed(true)).catch(() => {});
         graph?.flush().catch(() => {});
       }
     }, Math.min(idleMs, 1_000))
@@ -263,7 +385,7 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
       return { workers: sum, reducer: { ...reducer.counters, ...rc }, graph: graph?.counters ?? null };
     },
     async flush() {
-      const recs = await run(() => publishClosed(true));
+      const recs = await step(() => publishClosed(true));
       await graph?.flush();
       return recs;
     },

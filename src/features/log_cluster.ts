@@ -22,6 +22,10 @@
  * Memory: at most `max_clusters` clusters per service (masked templates beyond that which match none are
  * reported as they are, unclustered) and `4 × max_clusters` remembered placements; a cluster not seen for
  * `idle_ttl_ms` of event time is forgotten.
+ *
+ * Durable: `toJSON()` / `LogClusterer.fromJSON()` round-trip everything that decides future results (the
+ * clusters in founding order, their text, members and last window), so a reducer restored from a snapshot
+ * clusters the next windows exactly as the one that wrote it would have (src/features/reducer_state.ts).
  */
 
 export const WILDCARD = "<*>";
@@ -49,6 +53,15 @@ interface Cluster {
   last_ms: number;
   /** Masked template ids placed in it (for forgetting). */
   members: string[];
+}
+
+/**
+ * The durable form of a {@link LogClusterer}: its clusters as `[id, template, last window start, members]`,
+ * grouped by (token count, first token) in sorted group order and, within a group, in founding order
+ * (which breaks similarity ties, so it is kept). Deterministic: equal clusterers give equal JSON.
+ */
+export interface LogClustererJson {
+  clusters: [id: string, template: string, last_ms: number, members: string[]][];
 }
 
 /** The service names known to the caller (a Set will do). */
@@ -103,6 +116,45 @@ export class LogClusterer {
     return this.#clusters;
   }
 
+  /** The clusters, to restore with {@link LogClusterer.fromJSON} (see {@link LogClustererJson}). */
+  toJSON(): LogClustererJson {
+    const keys = [...this.#groups.keys()].sort();
+    return {
+      clusters: keys.flatMap((k) =>
+        this.#groups.get(k)!.map((c): LogClustererJson["clusters"][number] => [
+          c.id,
+          c.tokens.join(" "),
+          c.last_ms,
+          [...c.members],
+        ])
+      ),
+    };
+  }
+
+  /**
+   * A clusterer holding the clusters of `json` (from {@link toJSON}), with `options` (those of the one that
+   * wrote it, for identical results). Clusters beyond `max_clusters` are dropped (the latest founded first).
+   */
+  static fromJSON(json: LogClustererJson, options: LogClustererOptions = {}): LogClusterer {
+    const c = new LogClusterer(options);
+    for (const [id, template, last_ms, members] of json.clusters) {
+      if (c.#clusters >= c.max_clusters) break;
+      const tokens = template.split(" ");
+      const cluster: Cluster = { id, tokens, last_ms, members: [] };
+      const key = groupKey(tokens);
+      let group = c.#groups.get(key);
+      if (group === undefined) c.#groups.set(key, group = []);
+      group.push(cluster);
+      c.#clusters++;
+      for (const m of members) {
+        if (c.#placed.size >= 4 * c.max_clusters || c.#placed.has(m)) continue;
+        c.#placed.set(m, cluster);
+        cluster.members.push(m);
+      }
+    }
+    return c;
+  }
+
   /**
    * Clusters one closed window's masked templates; returns the counts by cluster id with each cluster's
    * template text after this window. `services` are the names whose tokens never turn into `<*>`.
@@ -144,9 +196,7 @@ export class LogClusterer {
       return known;
     }
     const tokens = template.split(" ");
-    const key = `${tokens.length}\u0000${
-      tokens[0] === undefined || hasWildcard(tokens[0]) ? WILDCARD : tokens[0]
-    }`;
+    const key = groupKey(tokens);
     let group = this.#groups.get(key);
     let best: Cluster | null = null, bestSim = -1;
     for (const c of group ?? []) {
@@ -185,6 +235,11 @@ export class LogClusterer {
       else this.#groups.set(key, keep);
     }
   }
+}
+
+/** Drain's fixed-depth tree, flattened: token count, then the first token (`<*>` when it varies). */
+function groupKey(tokens: readonly string[]): string {
+  return `${tokens.length}\u0000${tokens[0] === undefined || hasWildcard(tokens[0]) ? WILDCARD : tokens[0]}`;
 }
 
 function hasWildcard(token: string): boolean {

@@ -10,7 +10,9 @@
  * sequence and partition); a source seen before is ignored, so redelivery never double counts.
  *
  * Callers can attach an opaque token (the JetStream message) to each partial; `close()` hands back the
- * tokens whose every window has been closed, i.e. the messages that are safe to ack.
+ * tokens whose every window has been closed, i.e. the messages that are safe to ack. A redelivery of a
+ * partial whose windows are still open is a duplicate whose token is held with the first one (acking it
+ * at once would let JetStream forget data not yet in a record).
  *
  * State across windows, per (tenant, service): the last point of each cumulative metric series (rates and
  * increases of the next window are measured from it: src/features/metric_increase.ts) and the service's
@@ -19,16 +21,22 @@
  * computed with it, do not depend on the number of workers or the arrival order. Every use of it is decided
  * by event time (a baseline older than `series_ttl_ms` before a window is not used; a cluster idle for
  * `log_cluster_ttl_ms` is forgotten), and it is swept from memory only once no later window could use it.
- * It lives in memory only: after a restart the first window of each cumulative series reports its
- * within-window increase (null for a series with a single point in it), and clusters are mined afresh
- * (ids stay the same where the same masked template founds its cluster again, as it does for a template
- * seen alone).
+ *
+ * Durability: `snapshot()` hands over the state of the services whose windows closed since the previous
+ * snapshot (and those swept), with the reducer's progress (largest event time, flush point, largest input
+ * position); the engine writes it before acking (src/features/reducer_state_store.ts). `restore()` gives
+ * a new reducer that state: it then publishes exactly the records the reducer that wrote it would have,
+ * given the partials it had not yet acked again (JetStream redelivers them). Windows the snapshot already
+ * counts as closed are recognised by the restored watermark: a partial at or below the restored input
+ * position (`accept(p, token, { position })`, the stream sequence) was merged before the snapshot, so its
+ * windows that are closed are skipped silently (`replayed_windows`) instead of being reported too late.
  */
 import { ServiceWindow, type ServiceWindowJson } from "./window_aggregate.ts";
 import { lastCumulativePoint } from "./window_aggregate.ts";
 import { LogClusterer, type ServiceNames } from "./log_cluster.ts";
 import type { CumulativePoint } from "./metric_increase.ts";
 import type { FeatureRecord } from "../core/feature_record.ts";
+import type { ReducerProgress, ReducerSnapshot, ServiceState } from "./reducer_state.ts";
 
 export interface PartialMessage {
   v: 1;
@@ -78,11 +86,20 @@ export interface ReducerCounters {
   operations_overflowed: number;
   /** Metric series left out of records by the per-service cap (summed over records). */
   metric_series_dropped: number;
+  /** Windows of partials merged before the restored snapshot, already closed by it (skipped). */
+  replayed_windows: number;
 }
 
 interface OpenWindow {
   w: ServiceWindow;
-  tokens: Set<unknown>;
+  /** Source ids of the partials merged into it. */
+  srcs: Set<string>;
+}
+
+/** A partial some of whose windows are open: how many, and the deliveries of it to ack once none is. */
+interface Held<T> {
+  holds: number;
+  tokens: T[];
 }
 
 /** What the reducer remembers of a service between its windows. */
@@ -92,6 +109,8 @@ interface ServiceMemory {
   /** End of its latest closed window. */
   last_end_ms: number;
 }
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 export class WindowReducer<T = unknown> {
   readonly window_ms: number;
@@ -107,7 +126,14 @@ export class WindowReducer<T = unknown> {
   readonly #open = new Map<string, OpenWindow>();
   /** source id → the window end after which it can be forgotten */
   readonly #seen = new Map<string, number>();
-  readonly #pending = new Map<T, number>();
+  /** source id → the partial while some of its windows are open */
+  readonly #held = new Map<string, Held<T>>();
+  /** Largest input position accepted (or restored). */
+  #position = -Infinity;
+  /** Services whose memory changed, and those swept, since the last snapshot() (tenant → services). */
+  readonly #changed = new Map<string, Set<string>>();
+  readonly #forgotten = new Map<string, Set<string>>();
+  #touched = false;
   readonly counters: ReducerCounters = {
     partials: 0,
     duplicates: 0,
@@ -117,6 +143,7 @@ export class WindowReducer<T = unknown> {
     late_merged: 0,
     operations_overflowed: 0,
     metric_series_dropped: 0,
+    replayed_windows: 0,
   };
 
   constructor(options: WindowReducerOptions = {}) {
@@ -154,9 +181,9 @@ export class WindowReducer<T = unknown> {
     return this.#maxEvent - this.max_out_of_order_ms;
   }
 
-  /** Tokens held until their windows close. */
+  /** Partials (messages) held until their windows close. */
   get held_tokens(): number {
-    return this.#pending.size;
+    return this.#held.size;
   }
 
   get open_windows(): number {
@@ -170,21 +197,42 @@ export class WindowReducer<T = unknown> {
 
   /**
    * Merges one partial. Returns the windows that were too late (not merged). A duplicate source returns
-   * [] and releases its token at once (`releasable`).
+   * [] and releases its token with the first delivery's (at once when that one was released).
+   *
+   * `position` orders inputs by first delivery (the stream sequence): a partial at or below the largest
+   * position accepted or restored was seen before (by this reducer or the one whose snapshot it restored),
+   * so its windows that are closed are skipped, not reported too late.
    */
-  accept(p: PartialMessage, token?: T): { too_late: ServiceWindowJson[]; duplicate: boolean } {
+  accept(
+    p: PartialMessage,
+    token?: T,
+    options: { position?: number } = {},
+  ): { too_late: ServiceWindowJson[]; duplicate: boolean } {
+    this.#touched = true;
     if (this.#seen.has(p.src)) {
       this.counters.duplicates++;
-      if (token !== undefined) this.#released.push(token);
+      if (token !== undefined) {
+        const held = this.#held.get(p.src);
+        if (held !== undefined) held.tokens.push(token);
+        else this.#released.push(token);
+      }
       return { too_late: [], duplicate: true };
     }
     this.counters.partials++;
+    const replayed = options.position !== undefined && options.position <= this.#position;
+    if (options.position !== undefined && options.position > this.#position) {
+      this.#position = options.position;
+    }
     let maxEnd = -Infinity;
     const tooLate: ServiceWindowJson[] = [];
     let holds = 0;
     const wm = this.watermark_ms;
     for (const x of p.windows) {
       if (this.#tooLate(x.window_start_ms)) {
+        if (replayed) {
+          this.counters.replayed_windows++;
+          continue;
+        }
         const j = x instanceof ServiceWindow ? x.toJSON() : x;
         tooLate.push(j);
         this.counters.too_late_items += j.ops.reduce((n, [, s]) => n + s.n, 0) + j.logs.n +
@@ -198,7 +246,7 @@ export class WindowReducer<T = unknown> {
       const key = `${j.tenant}\u0000${j.service}\u0000${j.window_start_ms}`;
       let o = this.#open.get(key);
       if (o === undefined) {
-        o = { w: new ServiceWindow(j.tenant, j.service, j.window_start_ms), tokens: new Set() };
+        o = { w: new ServiceWindow(j.tenant, j.service, j.window_start_ms), srcs: new Set() };
         this.#open.set(key, o);
       }
       o.w.merge(
@@ -206,8 +254,8 @@ export class WindowReducer<T = unknown> {
         this.#opts.max_operations_held,
         this.#opts.max_metric_series_held,
       );
-      if (token !== undefined && !o.tokens.has(token)) {
-        o.tokens.add(token);
+      if (!o.srcs.has(p.src)) {
+        o.srcs.add(p.src);
         holds++;
       }
     }
@@ -217,10 +265,8 @@ export class WindowReducer<T = unknown> {
       Math.max(maxEnd, this.watermark_ms) + 3 * this.window_ms + this.allowed_lateness_ms,
     );
     if (p.max_event_ms > this.#maxEvent) this.#maxEvent = p.max_event_ms;
-    if (token !== undefined) {
-      if (holds === 0) this.#released.push(token);
-      else this.#pending.set(token, holds);
-    }
+    if (holds > 0) this.#held.set(p.src, { holds, tokens: token === undefined ? [] : [token] });
+    else if (token !== undefined) this.#released.push(token);
     return { too_late: tooLate, duplicate: false };
   }
 
@@ -248,6 +294,8 @@ export class WindowReducer<T = unknown> {
       tenant.set(w.service, mem);
     }
     mem.last_end_ms = Math.max(mem.last_end_ms, w.window_start_ms + this.window_ms);
+    mark(this.#changed, w.tenant, w.service);
+    this.#forgotten.get(w.tenant)?.delete(w.service);
     return mem;
   }
 
@@ -280,7 +328,12 @@ export class WindowReducer<T = unknown> {
     this.#sweptAt = limit;
     const before = limit - this.window_ms - Math.max(this.#opts.series_ttl_ms, this.#opts.log_cluster_ttl_ms);
     for (const [tenant, services] of this.#memory) {
-      for (const [name, mem] of services) if (mem.last_end_ms < before) services.delete(name);
+      for (const [name, mem] of services) {
+        if (mem.last_end_ms >= before) continue;
+        services.delete(name);
+        this.#changed.get(tenant)?.delete(name);
+        mark(this.#forgotten, tenant, name);
+      }
       if (services.size === 0) this.#memory.delete(tenant);
     }
   }
@@ -322,12 +375,11 @@ export class WindowReducer<T = unknown> {
       this.counters.metric_series_dropped += rec.metric_series_dropped ?? 0;
       records.push(rec);
       this.counters.windows_closed++;
-      for (const t of o.tokens as Set<T>) {
-        const n = (this.#pending.get(t) ?? 1) - 1;
-        if (n <= 0) {
-          this.#pending.delete(t);
-          this.#released.push(t);
-        } else this.#pending.set(t, n);
+      for (const src of o.srcs) {
+        const held = this.#held.get(src);
+        if (held === undefined || --held.holds > 0) continue;
+        this.#held.delete(src);
+        for (const t of held.tokens) this.#released.push(t);
       }
       if (options.all) {
         const end = o.w.window_start_ms + this.window_ms;
@@ -342,4 +394,85 @@ export class WindowReducer<T = unknown> {
     this.#released = [];
     return { records, releasable };
   }
+
+  /**
+   * The state to write before acking what `close()` released: the progress, the services whose windows
+   * closed since the previous snapshot, and those swept since. Written and restored together, it stands
+   * for exactly the windows closed so far. Resets the change tracking: call it once per close whose
+   * releasable tokens are to be acked, after that close.
+   */
+  snapshot(): ReducerSnapshot {
+    const changed: ServiceState[] = [];
+    for (const [tenant, names] of [...this.#changed].sort(byKey)) {
+      for (const name of [...names].sort()) {
+        const mem = this.#memory.get(tenant)?.get(name);
+        if (mem === undefined) continue;
+        changed.push({
+          tenant,
+          service: name,
+          last_end_ms: mem.last_end_ms,
+          baselines: [...mem.baselines].sort(byKey),
+          clusters: mem.clusters.toJSON(),
+        });
+      }
+    }
+    const forgotten: ReducerSnapshot["forgotten"] = [];
+    for (const [tenant, names] of [...this.#forgotten].sort(byKey)) {
+      for (const service of [...names].sort()) forgotten.push({ tenant, service });
+    }
+    this.#changed.clear();
+    this.#forgotten.clear();
+    return { progress: this.progress, changed, forgotten };
+  }
+
+  /** Whether any service's state changed, or was swept, since the last snapshot(). */
+  get state_changed(): boolean {
+    for (const s of this.#changed.values()) if (s.size > 0) return true;
+    for (const s of this.#forgotten.values()) if (s.size > 0) return true;
+    return false;
+  }
+
+  get progress(): ReducerProgress {
+    return {
+      max_event_ms: finiteOrNull(this.#maxEvent),
+      flushed_through_ms: finiteOrNull(this.#flushedThrough),
+      position: finiteOrNull(this.#position),
+    };
+  }
+
+  /**
+   * Takes over a snapshot's state (every service's latest written state, and the progress of the
+   * snapshot that completed it). Only for a reducer that has accepted nothing yet; throws otherwise.
+   * Written with other options (window_ms, ttls, caps), the records may differ from the writer's.
+   */
+  restore(progress: ReducerProgress, services: Iterable<ServiceState>): void {
+    if (this.#touched || this.#memory.size > 0) {
+      throw new Error(
+        "Cannot restore a WindowReducer that has accepted partials or restored a state already",
+      );
+    }
+    this.#touched = true;
+    this.#maxEvent = progress.max_event_ms ?? -Infinity;
+    this.#flushedThrough = progress.flushed_through_ms ?? -Infinity;
+    this.#position = progress.position ?? -Infinity;
+    for (const s of services) {
+      let tenant = this.#memory.get(s.tenant);
+      if (tenant === undefined) this.#memory.set(s.tenant, tenant = new Map());
+      tenant.set(s.service, {
+        baselines: new Map(s.baselines),
+        clusters: LogClusterer.fromJSON(s.clusters, this.#clusterOptions()),
+        last_end_ms: s.last_end_ms,
+      });
+    }
+  }
+}
+
+function mark(m: Map<string, Set<string>>, tenant: string, service: string): void {
+  let s = m.get(tenant);
+  if (s === undefined) m.set(tenant, s = new Set());
+  s.add(service);
+}
+
+function byKey<V>(a: [string, V], b: [string, V]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
