@@ -125,3 +125,28 @@ Deno.test("new LogClusterer() throws RangeError naming a bad option", () => {
     /max_clusters must be an integer >= 1: current value is 0.5/,
   );
 });
+
+Deno.test("LogClusterer.fromJSON(toJSON()) clusters later windows exactly as the original does", () => {
+  const w1 = masked([
+    ["user alice logged in from 10.0.0.1", 3],
+    ["user bob logged in from 10.0.0.2", 2],
+    ["disk sda full on node-a", 1, true],
+    ["worker started", 4],
+    ["GET /api/users/1 200", 1],
+  ]);
+  const w2 = masked([["user carol logged in from 10.0.0.9", 1], ["disk sdb full on node-b", 2, true], [
+    "POST /api/users/1 200",
+    1,
+  ]]);
+  const options = { max_clusters: 4, idle_ttl_ms: 100 };
+  const a = new LogClusterer(options);
+  a.cluster(w1, { window_start_ms: 0 });
+  const json = JSON.parse(JSON.stringify(a.toJSON()));
+  const b = LogClusterer.fromJSON(json, options);
+  assertEquals(b.toJSON(), a.toJSON());
+  assertEquals(b.size, a.size);
+  for (const [w, t] of [[w2, 50], [w1, 120], [w2, 300]] as const) {
+    assertEquals(rows(b.cluster(w, { window_start_ms: t })), rows(a.cluster(w, { window_start_ms: t })));
+    assertEquals(b.toJSON(), a.toJSON());
+  }
+});

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok } from "node:assert";
+import { deepStrictEqual as assertEquals, ok, throws } from "node:assert";
 import { Extractor } from "./extract.ts";
 import { type PartialMessage, WindowReducer } from "./window_reducer.ts";
 import type { FeatureRecord } from "../core/feature_record.ts";
@@ -12,6 +12,13 @@ import {
 } from "../../tests/features/otlp_gen.ts";
 import { encodeOtlp } from "../core/otlp/codec.ts";
 import { templateId } from "./log_template.ts";
+import {
+  decodeServiceState,
+  encodeServiceState,
+  type ReducerProgress,
+  type ReducerSnapshot,
+  serviceStateKey,
+} from "./reducer_state.ts";
 
 const W = 10_000;
 
@@ -267,4 +274,177 @@ Deno.test("WindowReducer counts metric series beyond the per-service cap as drop
     assertEquals(rec.metric_series_dropped, 3, `held=${held}`);
     assertEquals(r.counters.metric_series_dropped, 3);
   }
+});
+
+/** A telemetryWorkload's messages in event-time order (it lists them pod by pod). */
+function byTick(msgs: SignalMessage[], ticks: number): SignalMessage[] {
+  const out: SignalMessage[] = [];
+  const pods = msgs.length / (2 * ticks);
+  for (let k = 0; k < ticks; k++) {
+    for (let i = 0; i < pods; i++) out.push(msgs[i * 2 * ticks + 2 * k], msgs[i * 2 * ticks + 2 * k + 1]);
+  }
+  return out;
+}
+
+/** A stand-in for the KV bucket: the latest encoded state per service and the progress of the last snapshot. */
+class StateBytes {
+  readonly services = new Map<string, Uint8Array>();
+  progress: ReducerProgress = { max_event_ms: null, flushed_through_ms: null, position: null };
+  gen = 0;
+  write(s: ReducerSnapshot): void {
+    this.gen++;
+    for (const x of s.changed) {
+      this.services.set(serviceStateKey(x.tenant, x.service), encodeServiceState(x, this.gen));
+    }
+    for (const x of s.forgotten) this.services.delete(serviceStateKey(x.tenant, x.service));
+    this.progress = s.progress;
+  }
+  restore(r: WindowReducer<number>): void {
+    r.restore(this.progress, [...this.services.values()].map((b) => decodeServiceState(b).state));
+  }
+}
+
+Deno.test("WindowReducer restored from its snapshot after a crash at any point publishes the records of an uninterrupted run", () => {
+  const ticks = 8;
+  const msgs = byTick(telemetryWorkload({ ticks, seed: 4 }).messages, ticks);
+  const ex = new Extractor({ window_ms: W });
+  // the partials as stored on the stream (JSON text, parsed afresh at every delivery)
+  const wire = msgs.map((m, i) => {
+    const x = ex.extract(m.signal, "default", m.bytes);
+    return JSON.stringify({
+      v: 1,
+      tenant: "default",
+      src: `${i}/0`,
+      max_event_ms: x.max_event_ms,
+      windows: x.windows.map((w) => w.toJSON()),
+    });
+  });
+  const key = (r: FeatureRecord) => `${r.service}/${r.window_start_ms}`;
+  const options = { window_ms: W, max_out_of_order_ms: 5_000, allowed_lateness_ms: 5_000 };
+  /** Runs from partial `from` with reducer `r`, acking released tokens; stops after partial `until`'s close. */
+  const run = (
+    r: WindowReducer<number>,
+    kv: StateBytes,
+    acked: Set<number>,
+    published: FeatureRecord[],
+    range: { from: number; until: number; crash?: "after_publish" | "after_snapshot" },
+  ) => {
+    for (let i = range.from; i <= range.until; i++) {
+      r.accept(JSON.parse(wire[i]), i, { position: i + 1 });
+      const last = i === wire.length - 1;
+      const { records, releasable } = r.close({ all: last });
+      published.push(...records);
+      if (i === range.until && range.crash === "after_publish") return;
+      if (r.state_changed) kv.write(r.snapshot());
+      if (i === range.until && range.crash === "after_snapshot") return;
+      for (const t of releasable) acked.add(t);
+    }
+  };
+  const want: FeatureRecord[] = [];
+  run(new WindowReducer<number>(options), new StateBytes(), new Set(), want, {
+    from: 0,
+    until: wire.length - 1,
+  });
+  assertEquals(want.length, 3 * ticks);
+  ok(
+    want.some((r) =>
+      r.metrics.some((m) =>
+        m.name === "requests" && m.rate_per_s !== null && r.window_start_ms > want[0].window_start_ms
+      )
+    ),
+  );
+  const byKey = new Map(want.map((r) => [key(r), r]));
+  let replayedSomewhere = 0;
+  for (let cut = 0; cut < wire.length - 1; cut++) {
+    for (const crash of ["after_publish", "after_snapshot"] as const) {
+      const kv = new StateBytes();
+      const acked = new Set<number>();
+      const published: FeatureRecord[] = [];
+      run(new WindowReducer<number>(options), kv, acked, published, { from: 0, until: cut, crash });
+      // a new reducer: the stored state, then the partials delivered beyond the ack floor, in stream order
+      const r = new WindowReducer<number>(options);
+      kv.restore(r);
+      let floor = 0;
+      while (acked.has(floor)) floor++;
+      for (let i = floor; i <= cut; i++) {
+        r.accept(JSON.parse(wire[i]), acked.has(i) ? undefined : i, { position: i + 1 });
+      }
+      replayedSomewhere += r.counters.replayed_windows;
+      run(r, kv, acked, published, { from: cut + 1, until: wire.length - 1 });
+      for (const rec of published) assertEquals(rec, byKey.get(key(rec)), `cut ${cut} ${crash}: ${key(rec)}`);
+      assertEquals(new Set(published.map(key)), new Set(byKey.keys()), `cut ${cut} ${crash}`);
+      assertEquals(acked.size, wire.length, `cut ${cut} ${crash}: every partial acked in the end`);
+      assertEquals(r.counters.too_late_items, 0);
+    }
+  }
+  ok(replayedSomewhere > 0, "no cut re-read a partial whose windows had closed: the test lost its point");
+});
+
+Deno.test("WindowReducer without its snapshot after a restart reports different records (what the snapshot is for)", () => {
+  const ticks = 5;
+  const msgs = byTick(telemetryWorkload({ ticks, seed: 4 }).messages, ticks);
+  const ex = new Extractor({ window_ms: W });
+  const ps = msgs.map((m, i) => {
+    const x = ex.extract(m.signal, "default", m.bytes);
+    return JSON.stringify({
+      v: 1,
+      tenant: "default",
+      src: String(i),
+      max_event_ms: x.max_event_ms,
+      windows: x.windows.map((w) => w.toJSON()),
+    });
+  });
+  const cut = 36; // three ticks: the first window has closed, the next ones are open
+  const a = new WindowReducer<number>({ window_ms: W });
+  const acked = new Set<number>();
+  for (let i = 0; i < cut; i++) {
+    a.accept(JSON.parse(ps[i]), i, { position: i + 1 });
+    for (const t of a.close().releasable) acked.add(t);
+  }
+  const snap = a.snapshot();
+  ok(acked.size > 0 && snap.changed.length === 3);
+  /** The rest of the run for a reducer that was given the partials not acked at the cut. */
+  const rest = (r: WindowReducer<number>) => {
+    for (let i = 0; i < ps.length; i++) {
+      if (i >= cut || !acked.has(i)) r.accept(JSON.parse(ps[i]), i, { position: i + 1 });
+    }
+    return r.close({ all: true }).records;
+  };
+  const expected = rest(a);
+  const warm = new WindowReducer<number>({ window_ms: W });
+  warm.restore(snap.progress, snap.changed.map((s) => decodeServiceState(encodeServiceState(s, 1)).state));
+  assertEquals(rest(warm), expected);
+  const cold = rest(new WindowReducer<number>({ window_ms: W })).filter((r) =>
+    r.window_start_ms >= expected[0].window_start_ms
+  );
+  assertEquals(cold.length, expected.length);
+  ok(JSON.stringify(cold) !== JSON.stringify(expected));
+  throws(() => warm.restore(snap.progress, []), /Cannot restore a WindowReducer that has accepted partials/);
+});
+
+Deno.test("WindowReducer holds a redelivery of a partial whose windows are open, and releases both deliveries together", () => {
+  const t0 = 1_700_000_000_000;
+  const x = new Extractor({ window_ms: W }).extract(
+    "traces",
+    "default",
+    traceRequest([{ service: "a", name: "x", kind: 2, start_ms: t0 + 1, duration_ms: 1 }]),
+  );
+  const p = {
+    v: 1 as const,
+    tenant: "default",
+    src: "1/0",
+    max_event_ms: x.max_event_ms,
+    windows: [] as never[],
+  };
+  const r = new WindowReducer<string>({ window_ms: W, max_out_of_order_ms: 0, allowed_lateness_ms: 0 });
+  r.accept({ ...p, windows: x.windows.map((w) => w.toJSON()) as never[] }, "first delivery");
+  assertEquals(
+    r.accept({ ...p, windows: x.windows.map((w) => w.toJSON()) as never[] }, "redelivery").duplicate,
+    true,
+  );
+  assertEquals(r.close().releasable, []); // window still open: acking the redelivery would lose it
+  assertEquals(r.held_tokens, 1);
+  assertEquals(r.close({ all: true }).releasable, ["first delivery", "redelivery"]);
+  r.accept({ ...p, windows: x.windows.map((w) => w.toJSON()) as never[] }, "late redelivery");
+  assertEquals(r.close().releasable, ["late redelivery"]); // its windows are closed: ack at once
 });
