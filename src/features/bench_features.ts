@@ -9,6 +9,7 @@
  *    → reducer → FEATURES records, timed from engine start to drained + flush; medians of 3 runs. Besides
  *    wall time, the CPU seconds of this process (worker + reducer threads, after engine start) and of
  *    nats-server, so the per-core cost can be read on a box shared with other jobs.
+ *    Also the NATS floor: the same requests consumed and acked only, no decoding (what the client costs).
  * 3. RSS with 10,000 active (service, operation) series open in the reducer.
  * Prints one JSON object.
  */
@@ -19,6 +20,7 @@ import { WindowReducer } from "./window_reducer.ts";
 import { startFeatureEngine } from "./engine.ts";
 import { connectBus } from "../bus/connection.ts";
 import { ensureStreams } from "../bus/streams.ts";
+import { ensurePullConsumer } from "../bus/pull_batches.ts";
 import { startNatsServer } from "../../tests/helpers/nats_server.ts";
 import process from "node:process";
 
@@ -247,6 +249,10 @@ async function pipelineRun(graph: boolean) {
   const t1 = performance.now();
   const natsCpu0 = natsServerCpuS(nats.storeDir);
   const cpu0 = process.cpuUsage();
+  // Wait on the reducer's own counter first (no NATS traffic; each request makes one feature partial):
+  // polling both consumers' info every 5 ms from the start added about 5 % to the CPU measured here (8
+  // alternating runs, medians 0.71 vs 0.675 s), none of it pipeline work. Then confirm with drained().
+  while (engine.counters().reducer.partials < reqs.length) await new Promise((r) => setTimeout(r, 5));
   while (!(await engine.drained())) await new Promise((r) => setTimeout(r, 5));
   const recs = await engine.flush();
   const t2 = performance.now();
@@ -260,15 +266,48 @@ async function pipelineRun(graph: boolean) {
     nats_cpu_s: natsCpu0 === null || natsCpu1 === null ? NaN : natsCpu1 - natsCpu0,
   };
 }
+/**
+ * The NATS floor of the pipeline: the same requests consumed from the OTLP stream and acked, nothing else
+ * (same client, same pull size as a feature worker), on this thread. What a worker can never go below.
+ */
+async function consumeOnlyRun() {
+  await using nats = await startNatsServer();
+  await using bus = await connectBus(nats.url);
+  await ensureStreams(bus);
+  await Promise.all(reqs.map((b) => bus.js.publish("otlp.v1.traces.default", b)));
+  await ensurePullConsumer(bus, { stream: "OTLP", durable: "bench-floor", filter_subjects: ["otlp.v1.>"] });
+  const consumer = await bus.js.consumers.get("OTLP", "bench-floor");
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const iter = await consumer.consume({ max_messages: 128 });
+  let n = 0;
+  for await (const m of iter) {
+    sink += m.data.length & 1;
+    m.ack();
+    if (++n === reqs.length) break;
+  }
+  await bus.nc.flush();
+  const cpu = process.cpuUsage(cpu0);
+  return { processing_s: (performance.now() - t0) / 1000, vigil_cpu_s: (cpu.user + cpu.system) / 1e6 };
+}
+
 const pipelineRounds = quick ? 1 : 3;
 const runs: Record<"features_only" | "with_graph", Awaited<ReturnType<typeof pipelineRun>>[]> = {
   features_only: [],
   with_graph: [],
 };
+const floorRuns: Awaited<ReturnType<typeof consumeOnlyRun>>[] = [];
 for (let r = 0; r < pipelineRounds; r++) {
   runs.features_only.push(await pipelineRun(false));
   runs.with_graph.push(await pipelineRun(true));
+  floorRuns.push(await consumeOnlyRun());
 }
+const natsFloor = {
+  what: "consume + ack only, no decoding (the NATS client's share of a worker)",
+  runs: floorRuns.length,
+  spans_per_s: Math.round(spansPerPass / median(floorRuns.map((x) => x.processing_s))),
+  spans_per_vigil_cpu_s: Math.round(spansPerPass / median(floorRuns.map((x) => x.vigil_cpu_s))),
+};
 const pipeline = Object.fromEntries(
   Object.entries(runs).map(([k, rs]) => {
     const p = median(rs.map((x) => x.processing_s));
@@ -317,6 +356,7 @@ console.log(JSON.stringify(
       "scan only vs protobufjs Type.decode": ratio("scan only", "protobufjs Type.decode"),
     },
     pipeline_one_worker: pipeline,
+    nats_floor: natsFloor,
     memory_10k_series: JSON.parse(
       new TextDecoder().decode(
         (await new Deno.Command(Deno.execPath(), {
