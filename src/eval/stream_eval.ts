@@ -208,6 +208,8 @@ export interface StreamCase {
   readonly id: string;
   readonly truth: string;
   readonly fault_type: string | null;
+  /** The fault start on the replay timeline (event time, ms). */
+  readonly fault_start_ms: number;
   readonly rank: number | null;
   readonly top: readonly string[];
   readonly predicted_fault_type: string | null;
@@ -519,6 +521,7 @@ export async function evaluateStream(
       id: o.label.id,
       truth: o.label.root_cause_service,
       fault_type: o.label.fault_type ?? null,
+      fault_start_ms: o.label.fault_start_ms,
       rank: Number.isFinite(rank) ? rank : null,
       top: o.ranking.slice(0, 3).map((x) => `${x.service}:${x.indicator ?? ""}`),
       predicted_fault_type: o.predicted_fault_type ?? null,

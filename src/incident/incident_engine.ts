@@ -88,6 +88,15 @@ interface TenantState {
   errorTemplates: Map<string, { since: number; first: Map<string, number> }>;
 }
 
+/**
+ * How long after an incident opens other anomalous services join it as symptoms (the tracker's
+ * `join_windows`, at least 3 windows): a time, not a count of windows, since a fault's symptoms spread in
+ * seconds whatever the window. 8 windows at 10 s as before; at Nezha's 60 s windows 8 windows (8 minutes,
+ * the spacing of its injections) made each fault's incident swallow the next (streaming: 25 → 40 of 56
+ * faults detected with 3 windows).
+ */
+const JOIN_MS = 80_000;
+
 export interface EngineOutput {
   anomalies: AnomalyRecord[];
   incidents: IncidentRecord[];
@@ -147,6 +156,7 @@ export class IncidentEngine {
           open_after_windows: this.#o.open_after_windows,
           recovery_windows: this.#o.recovery_windows,
           relocalize_windows: this.#o.relocalize_windows,
+          join_windows: Math.max(3, Math.round(JOIN_MS / this.#o.window_ms)),
         }),
         frame: new FrameBuffer({ step_ms: this.#o.window_ms, capacity: this.#o.history_windows }),
         logs: new LogTemplateBuffer({

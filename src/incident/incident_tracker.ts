@@ -57,6 +57,8 @@ interface Open {
   quiet: number;
   windows: number;
   strength: number;
+  /** The last window in which other services could join it (see `join_windows`). */
+  join_until_ms: number;
 }
 
 export class IncidentTracker {
@@ -116,12 +118,13 @@ export class IncidentTracker {
       const r = this.#runs.get(d.service);
       this.#runs.set(d.service, r ? [r[0], r[1] + 1] : [time_ms, 1]);
     }
+    for (const o of this.#open) if (o.windows < this.#o.join_windows) o.join_until_ms = time_ms;
     const strength = new Map(anomalous.map((d) => [d.service, d.severity]));
     const changed = new Set<Open>();
     const unassigned: string[] = [];
     for (const d of anomalous) {
       const inc = this.#open.find((o) =>
-        o.members.has(d.service) ||
+        this.#continues(o, d.service) ||
         (o.windows < this.#o.join_windows &&
           [...o.members].some((m) => linked(m, d.service)))
       );
@@ -159,7 +162,10 @@ export class IncidentTracker {
       const dup = this.#open.find((x) => x.record.id === o.record.id) ??
         (top === undefined
           ? undefined
-          : this.#open.find((x) => !changed.has(x) && x.record.root_causes[0]?.service === top));
+          : this.#open.find((x) =>
+            !changed.has(x) && x.record.root_causes[0]?.service === top &&
+            (x.windows < this.#o.join_windows || this.#continues(x, top))
+          ));
       if (dup) {
         for (const m of g) dup.members.add(m);
         changed.add(dup);
@@ -177,7 +183,8 @@ export class IncidentTracker {
       // window, and the incident would never resolve, absorbing the next faults as its symptoms).
       const root = o.record.root_causes[0]?.service;
       const active = [...o.members].some((m) =>
-        strength.has(m) && (m === root || (this.#runs.get(m)?.[1] ?? 0) >= this.#o.open_after_windows)
+        strength.has(m) && this.#continues(o, m) &&
+        (m === root || (this.#runs.get(m)?.[1] ?? 0) >= this.#o.open_after_windows)
       );
       o.quiet = active ? 0 : o.quiet + 1;
       if (o.quiet >= this.#o.recovery_windows) {
@@ -214,6 +221,19 @@ export class IncidentTracker {
     return out;
   }
 
+  /**
+   * Whether an anomaly of `service` belongs to incident `o` as one of its members (the root cause included):
+   * only while the anomalous run it joined with goes on. A run that started after the join period is a new event on that service: on noisy
+   * data an old incident gathers many members, and their later faults must not be absorbed as its symptoms;
+   * nor is a new fault of its root, once the root had recovered, the old incident (whose lingering
+   * after-effects would otherwise keep it open and swallow the next fault).
+   */
+  #continues(o: Open, service: string): boolean {
+    if (!o.members.has(service)) return false;
+    const run = this.#runs.get(service);
+    return run !== undefined && run[0] <= o.join_until_ms;
+  }
+
   #create(
     time_ms: number,
     onset_ms: number,
@@ -227,6 +247,7 @@ export class IncidentTracker {
       quiet: 0,
       windows: 0,
       strength,
+      join_until_ms: time_ms,
     };
     o.record = this.#build(o, time_ms, context, 1, onset_ms);
     return o;

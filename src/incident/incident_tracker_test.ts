@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { MetricFrame, ServiceGraphSnapshot } from "../core/rca.ts";
+import type { Localizer, MetricFrame, ServiceGraphSnapshot } from "../core/rca.ts";
 import type { DetectionResult } from "../detect/detector.ts";
 import { BaroLocalizer } from "../localize/baro.ts";
 import { incidentId } from "./incident_id.ts";
@@ -147,4 +147,70 @@ Deno.test("IncidentTracker.step() resolves when the root recovers, whatever one-
   const last = records.at(-1)!;
   assert.equal(last.status, "resolved");
   assert.equal(last.resolved_ms, (ONSET + 5) * STEP);
+});
+
+/** Ranks services by how much their cpu rose at the onset window (a step change names its service). */
+const stepLocalizer: Localizer = {
+  name: "step",
+  localize(input) {
+    const i = input.frame.times_ms.indexOf(input.anomaly_start_ms);
+    return [...input.frame.series].map(([service, s]) => {
+      const cpu = s.get("cpu")!;
+      return { service, indicator: "cpu", score: i > 0 ? cpu[i] - cpu[i - 1] : 0, evidence: [] };
+    }).sort((a, b) => b.score - a.score || (a.service < b.service ? -1 : 1));
+  },
+};
+
+/** Steps a tracker over 60 windows; `steps` puts a service's cpu steps (its faults) at windows. */
+function runSteps(steps: Record<string, number[]>, pattern: (s: string, t: number) => boolean) {
+  const n = 60;
+  const frame: MetricFrame = {
+    times_ms: Array.from({ length: n }, (_, i) => i * STEP),
+    step_ms: STEP,
+    series: new Map(services.map((s) => [
+      s,
+      new Map([[
+        "cpu",
+        Float64Array.from({ length: n }, (_, t) => 20 + 50 * (steps[s] ?? []).filter((at) => t >= at).length),
+      ]]),
+    ])),
+  };
+  const tracker = new IncidentTracker({ tenant: "acme", localizer: stepLocalizer });
+  const records = [];
+  for (let t = 1; t < n; t++) {
+    records.push(...tracker.step(t * STEP, services.map((s) => det(s, t, pattern(s, t))), { frame, graph }));
+  }
+  const roots = [...new Map(records.map((r) => [r.id, r.root_causes[0].service])).values()];
+  return { records, roots };
+}
+
+Deno.test("IncidentTracker.step() opens a new incident for a member's later fault instead of absorbing it", () => {
+  // payment's long fault keeps its incident open; orders joins as its symptom, recovers, and fails on its
+  // own (a step of its own) long after the join period: a second incident, naming orders
+  const { roots } = runSteps(
+    { payment: [10], orders: [30] },
+    (s, t) =>
+      (s === "payment" && t >= 10 && t < 45) ||
+      (s === "orders" && ((t >= 11 && t < 14) || (t >= 30 && t < 35))),
+  );
+  assert.deepEqual(roots, ["payment", "orders"]);
+});
+
+Deno.test("IncidentTracker.step() keeps a root's flapping in its incident, and opens a new one for its next fault", () => {
+  // one quiet window between two anomalous runs of the root: the same fault
+  const flapping = runSteps(
+    { payment: [10] },
+    (s, t) => s === "payment" && ((t >= 10 && t < 14) || (t >= 15 && t < 18)),
+  );
+  assert.deepEqual(flapping.roots, ["payment"]);
+  // the root recovers while a symptom lingers (keeping the incident open); its next fault, after the join
+  // period, is a new incident, not an after-effect of the first
+  const { roots, records } = runSteps(
+    { payment: [10, 24] },
+    (s, t) =>
+      (s === "payment" && ((t >= 10 && t < 14) || (t >= 24 && t < 28))) ||
+      (s === "orders" && t >= 11 && t < 30),
+  );
+  assert.deepEqual(roots, ["payment", "payment"]);
+  assert.deepEqual(new Set(records.map((r) => r.onset_ms)), new Set([10 * STEP, 24 * STEP]));
 });

@@ -46,6 +46,8 @@ interface Moved {
   peak: number;
   /** The largest change of the service's own indicators (not what its callers observed of it). */
   own?: Moved;
+  /** The largest rise of its own resources (CPU, memory, disk, restarts). */
+  resource?: Moved;
   /** Evidence, where not a plain indicator's change. */
   note?: string;
 }
@@ -75,6 +77,7 @@ export function serviceAnomalies(
   for (const [service, indicators] of frame.series) {
     let best: Moved = { z: 0, indicator: "", median: NaN, peak: NaN };
     let own: Moved = best;
+    let resource: Moved = best;
     for (const [indicator, col] of indicators) {
       if (exclude.has(indicator)) continue;
       const base = sortedFinite(col, 0, t0);
@@ -97,6 +100,11 @@ export function serviceAnomalies(
         if (!indicator.startsWith(EDGE_PREFIX) && (z > own.z || (z === own.z && indicator < own.indicator))) {
           own = { z, indicator, median: med, peak: v };
         }
+        if (
+          isOwnResource(indicator) && (z > resource.z || (z === resource.z && indicator < resource.indicator))
+        ) {
+          resource = { z, indicator, median: med, peak: v };
+        }
       }
     }
     // A service that reported just before the onset and has not reported since stopped: the strongest
@@ -111,7 +119,7 @@ export function serviceAnomalies(
     if (stoppedAt(t0) || stoppedAt(t0 + 1)) {
       best = own = { z: MAX_Z, indicator: "rate", median: NaN, peak: NaN };
     }
-    if (best.indicator !== "") out.set(service, { ...best, own });
+    if (best.indicator !== "") out.set(service, { ...best, own, resource });
   }
   return out;
 }
@@ -135,7 +143,7 @@ export class AnomalyDescentLocalizer implements Localizer {
             relative_floor: this.options.relative_floor ?? 0.05,
           })
         ) {
-          if (m.own && m.own.indicator !== "") moved.set(service, m.own);
+          if (m.own && m.own.indicator !== "") moved.set(service, { ...m.own, resource: m.resource });
           else moved.delete(service);
         }
       }
@@ -207,7 +215,20 @@ export class AnomalyDescentLocalizer implements Localizer {
       else if (explainedBy) {
         evidence.push(`its callee ${explainedBy} is anomalous too (explains ${fmt(100 * share)} %)`);
       }
-      out.push({ service, indicator: m.indicator, score: own * (1 - discount * share), evidence });
+      // The indicator at fault is the most specific one that moved: a saturated resource of its own makes
+      // a service slow, so where one moved beyond the threshold it is named before the latency (or the
+      // traffic, or what callers observed) that it caused. The score stays that of the largest change.
+      let indicator = m.indicator;
+      const r = m.resource;
+      if (r && r.z >= threshold && !isOwnResource(m.indicator) && !Number.isNaN(m.median)) {
+        indicator = r.indicator;
+        evidence.push(
+          `${r.indicator} moved to ${fmt(r.peak)} from a median of ${fmt(r.median)} (${
+            fmt(r.z)
+          } robust units)`,
+        );
+      }
+      out.push({ service, indicator, score: own * (1 - discount * share), evidence });
     }
     return sortCandidates(out);
   }

@@ -109,3 +109,32 @@ Deno.test("AnomalyDescentLocalizer.localize() does not let a callee explain its 
   assert.equal(ranked[0].indicator, "k8s.pod.memory.working_set");
   assert.doesNotMatch(ranked[0].evidence.join(" "), /callee/);
 });
+
+Deno.test("AnomalyDescentLocalizer.localize() names the saturated resource behind a service's latency", () => {
+  const frame = (cpuRise: number) => ({
+    times_ms: Array.from({ length: N }, (_, t) => t * STEP),
+    step_ms: STEP,
+    series: new Map([
+      [
+        "cart",
+        new Map([["latency_p90", col((t) => (t >= ONSET ? 900 : 20 + noise(t)))], [
+          "cpu",
+          col((t) => (t >= ONSET ? 50 + cpuRise : 50 + noise(t))),
+        ]]),
+      ],
+      ["web", new Map([["latency_p90", col((t) => 30 + noise(t))]])],
+    ]),
+  });
+  const [saturated] = new AnomalyDescentLocalizer().localize({
+    anomaly_start_ms: ONSET * STEP,
+    frame: frame(40),
+  });
+  assert.equal(saturated.service, "cart");
+  assert.equal(saturated.indicator, "cpu");
+  assert.match(saturated.evidence.join(" "), /latency_p90 moved/);
+  assert.match(saturated.evidence.join(" "), /cpu moved/);
+  // the score is the latency's, named or not
+  const [flat] = new AnomalyDescentLocalizer().localize({ anomaly_start_ms: ONSET * STEP, frame: frame(0) });
+  assert.equal(flat.indicator, "latency_p90");
+  assert.equal(flat.score, saturated.score);
+});
