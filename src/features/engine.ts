@@ -100,8 +100,14 @@ export interface FeatureEngineOptions extends WindowReducerOptions {
   partial_ack_wait_ms?: number;
   /** Most partials the reducer merges between two closes. @default 256 */
   partial_batch_size?: number;
-  /** Called at each step of a close that closed windows (fault injection in crash tests). */
-  on_close_step?: (step: CloseStep, close: number) => void | Promise<void>;
+  /**
+   * Called at each step of a close that closed windows (fault injection in crash tests), with the close's
+   * number in this engine (1, 2, ...) and the reducer's counters.
+   */
+  on_close_step?: (
+    step: CloseStep,
+    info: { close: number; counters: EngineReducerCounters },
+  ) => void | Promise<void>;
 }
 
 export interface FeatureEngineCounters {
@@ -206,6 +212,7 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
   };
   let lastInput = Date.now();
   let closes = 0;
+  const batchSize = options.partial_batch_size ?? 256;
   const states = (options.reducer ?? true) && (options.persist_state ?? true)
     ? await ReducerStateStore.open(bus, { bucket: options.state_bucket })
     : null;
@@ -231,9 +238,10 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
   };
 
   /**
-   * A reducer with the last complete state, and the partials delivered but not acked merged again
-   * (in stream order, as first delivered). Their deliveries still pending at JetStream come back as
-   * duplicates, held with the windows or acked at once.
+   * Starts the reducer over from the last complete state, then merges again the partials delivered but
+   * not acked (in stream order, as first delivered, closing windows every `partial_batch_size` partials as
+   * the live path does). Their deliveries still pending at JetStream come back later as duplicates, held
+   * with their windows or acked at once.
    */
   const recover = async (): Promise<void> => {
     const r = new WindowReducer<BusMessage>(reducerOptions);
@@ -242,17 +250,23 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
       r.restore(s.progress, s.services);
       rc.state_rolled_back += s.rolled_back;
     }
-    const range = await unackedRange(bus, STREAMS.featurePartials, REDUCER_CONSUMER);
-    const late: Promise<unknown>[] = [];
-    rc.partials_reread += await readRange(bus, (data, seq) => {
-      const l = accept(r, data, seq);
-      if (l) late.push(l);
-    }, { stream: STREAMS.featurePartials, filter_subjects: PARTIAL_SUBJECTS, ...range });
-    await Promise.all(late);
     const c = reducer.counters;
     for (const k of Object.keys(c) as (keyof ReducerCounters)[]) r.counters[k] += c[k];
     reducer = r;
     rc.recoveries++;
+    const range = await unackedRange(bus, STREAMS.featurePartials, REDUCER_CONSUMER);
+    let late: Promise<unknown>[] = [];
+    const closeBatch = async () => {
+      await Promise.all(late);
+      late = [];
+      await publishClosed(false);
+    };
+    await readRange(bus, async (data, seq) => {
+      const l = accept(r, data, seq);
+      if (l) late.push(l);
+      if (++rc.partials_reread % batchSize === 0) await closeBatch();
+    }, { stream: STREAMS.featurePartials, filter_subjects: PARTIAL_SUBJECTS, ...range });
+    await closeBatch();
   };
 
   const publishClosed = async (all: boolean): Promise<FeatureRecord[]> => {
@@ -266,15 +280,17 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
       ),
     );
     rc.records_published += records.length;
-    if (records.length > 0) await options.on_close_step?.("records_published", close);
+    const hook = (step: CloseStep) =>
+      options.on_close_step?.(step, { close, counters: { ...reducer.counters, ...rc } });
+    if (records.length > 0) await hook("records_published");
     if (reducer.state_changed) {
       const snapshot = reducer.snapshot();
       if (states) {
-        const w = await states.write(snapshot, { on_step: (step) => options.on_close_step?.(step, close) });
+        const w = await states.write(snapshot, { on_step: hook });
         rc.state_writes++;
         rc.state_services_written += w.services;
         rc.state_bytes_written += w.bytes;
-        await options.on_close_step?.("state_committed", close);
+        await hook("state_committed");
       }
     }
     for (const r of records) store.add(r);
@@ -323,7 +339,7 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
       }), {
       stream: STREAMS.featurePartials,
       durable: REDUCER_CONSUMER,
-      batch_size: options.partial_batch_size ?? 256,
+      batch_size: batchSize,
       signal: abort.signal,
     }));
   }
