@@ -66,3 +66,36 @@ Deno.test("parseConfig() rejects incidents.report_llm enabled without a URL or a
   );
   assertEquals(ok.incidents.report_llm.timeout_ms, 30_000);
 });
+
+Deno.test("parseConfig() reads the feature reducer's caps and ttls, and names a bad value", () => {
+  const c = parseConfig({ features: { series_ttl_ms: 120_000, log_similarity: 0.7 } }, "t", { env: {} });
+  assertEquals([c.features.series_ttl_ms, c.features.log_similarity, c.features.max_log_clusters], [
+    120_000,
+    0.7,
+    1_000,
+  ]);
+  const err = assertThrows(
+    () =>
+      parseConfig(
+        {
+          features: {
+            log_similarity: 1.5,
+            max_log_clusters: 2.5,
+            max_metric_series: 100,
+            max_metric_series_held: 50,
+          },
+        },
+        "t",
+        { env: {} },
+      ),
+    ConfigError,
+  );
+  const text = err.problems.join("\n");
+  for (
+    const p of [
+      "features.log_similarity: must be in (0, 1]: current value is 1.5",
+      "features.max_log_clusters: must be an integer > 0: current value is 2.5",
+      "features.max_metric_series_held: must be >= max_metric_series (100) or null: current value is 50",
+    ]
+  ) assert(text.includes(p), `missing "${p}" in:\n${text}`);
+});

@@ -8,6 +8,10 @@ import { TENANT_RE } from "../bus/subjects.ts";
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
+/** A positive integer whose error names the value given. */
+const positiveIntNamed = z.number().refine((x) => Number.isInteger(x) && x > 0, {
+  error: (iss) => `must be an integer > 0: current value is ${JSON.stringify(iss.input)}`,
+});
 
 export const StreamOverrideSchema = z.strictObject({
   /** Size cap of the stream, bytes. */
@@ -78,7 +82,46 @@ export const ConfigSchema = z.strictObject({
     max_operations: positiveInt.default(200),
     /** Close open windows after this long without input (end of a stream); 0 = never. */
     idle_flush_ms: z.number().int().min(0).default(30_000),
-  }).prefault({}),
+    /** Hard cap on operations held per open window (memory bound); null = 4 × max_operations. */
+    max_operations_held: positiveIntNamed.nullable().default(null),
+    /** Metric series per service kept in a record; the rest are dropped and counted. */
+    max_metric_series: positiveIntNamed.default(2_000),
+    /** Hard cap on metric series held per open window (memory bound); null = 2 × max_metric_series. */
+    max_metric_series_held: positiveIntNamed.nullable().default(null),
+    /** Log templates (clusters) per service kept in a record. */
+    max_templates: positiveIntNamed.default(500),
+    /** A cumulative series' last point stays the baseline of its next window for this long (event time). */
+    series_ttl_ms: positiveIntNamed.default(600_000),
+    /** Drain-style log template clusters kept per service. */
+    max_log_clusters: positiveIntNamed.default(1_000),
+    /** Share of token positions that must agree for two log templates to merge, in (0, 1]. */
+    log_similarity: z.number().refine((x) => x > 0 && x <= 1, {
+      error: (iss) => `must be in (0, 1]: current value is ${iss.input}`,
+    }).default(0.5),
+    /** A log template cluster not seen for this long (event time) is forgotten. */
+    log_cluster_ttl_ms: positiveIntNamed.default(3_600_000),
+    /**
+     * Keep the reducer's state across windows (cumulative baselines, log clusters) in KV vigil_reducer_state,
+     * so that a restart changes no record.
+     */
+    persist_state: z.boolean().default(true),
+  }).prefault({}).superRefine((f, ctx) => {
+    for (
+      const [held, kept] of [["max_operations_held", "max_operations"], [
+        "max_metric_series_held",
+        "max_metric_series",
+      ]] as const
+    ) {
+      const h = f[held];
+      if (h !== null && h < f[kept]) {
+        ctx.addIssue({
+          code: "custom",
+          path: [held],
+          message: `must be >= ${kept} (${f[kept]}) or null: current value is ${h}`,
+        });
+      }
+    }
+  }),
   incidents: z.strictObject({
     enabled: z.boolean().default(true),
     /** A detector from src/detect/registry.ts, and its config. */

@@ -52,6 +52,15 @@ const features: Stage = {
       allowed_lateness_ms: f.allowed_lateness_ms,
       max_operations: f.max_operations,
       idle_flush_ms: f.idle_flush_ms,
+      max_operations_held: f.max_operations_held ?? undefined,
+      max_metric_series: f.max_metric_series,
+      max_metric_series_held: f.max_metric_series_held ?? undefined,
+      max_templates: f.max_templates,
+      series_ttl_ms: f.series_ttl_ms,
+      max_log_clusters: f.max_log_clusters,
+      log_similarity: f.log_similarity,
+      log_cluster_ttl_ms: f.log_cluster_ttl_ms,
+      persist_state: f.persist_state,
       ensure_streams: false,
     });
     return {
