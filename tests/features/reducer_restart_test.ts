@@ -77,7 +77,7 @@ Deno.test({
     for (const m of messages) await js.publish(`otlp.v1.${m.signal}.default`, m.bytes);
     // the workers' stage first, to the end: the partials wait in FEATURE_PARTIALS for the reducer
     {
-      await using workers = await startFeatureEngine({
+      await using _workers = await startFeatureEngine({
         nats_url: nats.url,
         workers: 1,
         reducer: false,
