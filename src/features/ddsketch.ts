@@ -99,7 +99,8 @@ export class DDSketch {
       this.zero += weight;
       return;
     }
-    this.#addKey(Math.ceil(Math.log(value) * this.#invLogGamma), weight);
+    // (+ 0: a value just below 1 gives ceil(-0.x) = -0, which must be the same key as 0 everywhere)
+    this.#addKey(Math.ceil(Math.log(value) * this.#invLogGamma) + 0, weight);
   }
 
   /** Sparse mode (while #bins is empty): keys and counts, unsorted. */

@@ -54,3 +54,10 @@ Deno.test("DDSketch keeps its state under 4 KiB for latencies from 1 µs to 1 h"
     ok(Math.abs(s.quantile(q) - want) <= 0.01 * want, `q=${q}`);
   }
 });
+
+Deno.test("DDSketch keys a value just below 1 as 0, never -0 (the binary codec keeps no sign of zero)", () => {
+  const s = new DDSketch();
+  s.add(0.9801980198019803);
+  const [key] = s.toJSON().k;
+  ok(key === 0 && !Object.is(key, -0), `key is ${Object.is(key, -0) ? "-0" : key}`);
+});

@@ -147,13 +147,17 @@ export class IncidentTracker {
       const persistent = g.filter((s) => (this.#runs.get(s)?.[1] ?? 0) >= this.#o.open_after_windows);
       if (persistent.length === 0) continue;
       const onset = Math.min(...persistent.map((s) => this.#runs.get(s)![0]));
-      const o = this.#create(
-        time_ms,
-        onset,
-        g,
-        Math.max(...g.map((s) => strength.get(s) ?? 0)),
-        context,
-      );
+      const strongest = Math.max(...g.map((s) => strength.get(s) ?? 0));
+      let o = this.#create(time_ms, onset, g, strongest, context);
+      // The incident dates from its root cause's run, not from a noisy neighbour's earlier one (which would
+      // also hand the localizer a baseline that holds the fault): re-localized from there, it keeps the
+      // later onset if the diagnosis stands.
+      const root = o.record.root_causes[0]?.service;
+      const rootRun = root !== undefined && g.includes(root) ? this.#runs.get(root) : undefined;
+      if (rootRun && rootRun[0] > onset) {
+        const later = this.#create(time_ms, rootRun[0], g, strongest, context);
+        if (later.record.root_causes[0]?.service === root) o = later;
+      }
       // The same incident (same root and onset bucket), or a late symptom of an open one: its diagnosis
       // names that incident's root cause. (Not any member: on noisy data an old incident holds many
       // services, and a new fault's diagnosis often names one of them — measured on Nezha: 25 → 17 of

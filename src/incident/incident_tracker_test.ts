@@ -149,14 +149,15 @@ Deno.test("IncidentTracker.step() resolves when the root recovers, whatever one-
   assert.equal(last.resolved_ms, (ONSET + 5) * STEP);
 });
 
-/** Ranks services by how much their cpu rose at the onset window (a step change names its service). */
+/** Ranks services by how much their cpu rose from the onset on (a step change names its service). */
 const stepLocalizer: Localizer = {
   name: "step",
   localize(input) {
     const i = input.frame.times_ms.indexOf(input.anomaly_start_ms);
     return [...input.frame.series].map(([service, s]) => {
       const cpu = s.get("cpu")!;
-      return { service, indicator: "cpu", score: i > 0 ? cpu[i] - cpu[i - 1] : 0, evidence: [] };
+      const rise = i > 0 ? Math.max(...cpu.slice(i, i + 4)) - cpu[i - 1] : 0;
+      return { service, indicator: "cpu", score: rise, evidence: [] };
     }).sort((a, b) => b.score - a.score || (a.service < b.service ? -1 : 1));
   },
 };
@@ -213,4 +214,14 @@ Deno.test("IncidentTracker.step() keeps a root's flapping in its incident, and o
   );
   assert.deepEqual(roots, ["payment", "payment"]);
   assert.deepEqual(new Set(records.map((r) => r.onset_ms)), new Set([10 * STEP, 24 * STEP]));
+});
+
+Deno.test("IncidentTracker.step() dates an incident from its root cause's run, not a noisy neighbour's", () => {
+  // orders (noise) is anomalous a window before payment's fault; the group opens when orders has persisted
+  const { records } = runSteps(
+    { payment: [12] },
+    (s, t) => (s === "orders" && t >= 11 && t < 16) || (s === "payment" && t >= 12 && t < 16),
+  );
+  assert.equal(records[0].root_causes[0].service, "payment");
+  assert.equal(records[0].onset_ms, 12 * STEP);
 });
