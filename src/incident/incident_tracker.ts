@@ -227,10 +227,10 @@ export class IncidentTracker {
 
   /**
    * Whether an anomaly of `service` belongs to incident `o` as one of its members (the root cause included):
-   * only while the anomalous run it joined with goes on. A run that started after the join period is a new event on that service: on noisy
-   * data an old incident gathers many members, and their later faults must not be absorbed as its symptoms;
-   * nor is a new fault of its root, once the root had recovered, the old incident (whose lingering
-   * after-effects would otherwise keep it open and swallow the next fault).
+   * only while the anomalous run it joined with goes on. A run that started after the join period is a new
+   * event on that service: on noisy data an old incident gathers many members, and their later faults must
+   * not be absorbed as its symptoms; nor is a new fault of its root, once the root had recovered, the old
+   * incident (whose lingering after-effects would otherwise keep it open and swallow the next fault).
    */
   #continues(o: Open, service: string): boolean {
     if (!o.members.has(service)) return false;

@@ -205,11 +205,7 @@ export class AnomalyDescentLocalizer implements Localizer {
       }
       const evidence = [
         m.note ??
-          (Number.isNaN(m.median)
-            ? `stopped reporting at the onset`
-            : `${m.indicator} moved to ${fmt(m.peak)} from a median of ${fmt(m.median)} (${
-              fmt(m.z)
-            } robust units)`),
+          (Number.isNaN(m.median) ? `stopped reporting at the onset` : movedEvidence(m)),
       ];
       if (named !== undefined) evidence.push(`its error logs name ${named}`);
       else if (explainedBy) {
@@ -222,16 +218,19 @@ export class AnomalyDescentLocalizer implements Localizer {
       const r = m.resource;
       if (r && r.z >= threshold && !isOwnResource(m.indicator) && !Number.isNaN(m.median)) {
         indicator = r.indicator;
-        evidence.push(
-          `${r.indicator} moved to ${fmt(r.peak)} from a median of ${fmt(r.median)} (${
-            fmt(r.z)
-          } robust units)`,
-        );
+        evidence.push(movedEvidence(r));
       }
       out.push({ service, indicator, score: own * (1 - discount * share), evidence });
     }
     return sortCandidates(out);
   }
+}
+
+/** "cpu moved to 90 from a median of 20 (14 robust units)" */
+function movedEvidence(m: Moved): string {
+  return `${m.indicator} moved to ${fmt(m.peak)} from a median of ${fmt(m.median)} (${
+    fmt(m.z)
+  } robust units)`;
 }
 
 /** A graph node id as a service of the frame: itself, or a virtual peer's last path segment. */
