@@ -48,9 +48,19 @@ const faultKind = arg("fault") ?? "cpu_hog";
 const seed = Number(arg("seed") ?? 1);
 const speed = Number(arg("speed") ?? 60);
 const root = new URL("..", import.meta.url).pathname;
+const DEMO_STORE_DIR = ".vigil/demo-nats";
 Deno.chdir(root);
 
 const config = await loadConfig(Deno.env.get("VIGIL_CONFIG") ?? "config/vigil.yaml");
+// The simulated clock runs ahead of the wall clock, and Vigil resumes its event-time watermark from the
+// store after a restart: a second demo on the first one's store would find every window already closed.
+// So each demo starts on a store of its own, emptied first.
+// It also needs a server of its own (one already listening would bring its state along).
+config.nats.store_dir = DEMO_STORE_DIR;
+config.nats.embedded = "always";
+await Deno.remove(DEMO_STORE_DIR, { recursive: true }).catch((e) => {
+  if (!(e instanceof Deno.errors.NotFound)) throw e;
+});
 const vigil = await startVigil(config);
 const stop = async () => {
   await vigil.close();
@@ -155,7 +165,7 @@ async function simulatedFault(endpoint: string) {
     );
   }
   const topology = builtinTopology(topologyName);
-  const warmup_ms = 6 * 60_000;
+  const warmup_ms = 10 * 60_000; // as the simulator evaluation (src/eval/sim_stream.ts)
   const fault_duration_ms = 3 * 60_000;
   const gap_ms = 3 * 60_000;
   const total = warmup_ms + fault_duration_ms + gap_ms;
@@ -183,7 +193,7 @@ async function simulatedFault(endpoint: string) {
     if ((seen.get(rec.id) ?? 0) >= rec.revision) return;
     const first = !seen.has(rec.id);
     seen.set(rec.id, rec.revision);
-    console.log(formatIncident(rec, { report: first }));
+    console.log(formatIncident(rec, { report: first || !!Deno.env.get("VIGIL_DEMO_DEBUG") }));
   }, {
     stream: "INCIDENTS",
     filter_subjects: ["vigil.incidents.*"],
@@ -191,7 +201,14 @@ async function simulatedFault(endpoint: string) {
     signal: abort.signal,
   });
   const sink = createHttpSink(endpoint);
-  const sim = createSimulation({ topology, seed, start_ms, faults: [truth.fault] });
+  // the same traffic whatever the wall clock: the load cycle starts mid-afternoon in every run
+  const sim = createSimulation({
+    topology,
+    seed,
+    start_ms,
+    faults: [truth.fault],
+    diurnal_phase_ms: 14 * 3_600_000,
+  });
   const wall0 = performance.now();
   let lastMinute = -1;
   for (const tick of sim.run(start_ms + total)) {

@@ -65,6 +65,12 @@ export interface SimulationOptions {
   readonly rps?: number;
   /** When given, each tick also carries the protobuf bytes of its requests. */
   readonly encoder?: OtlpEncoder;
+  /**
+   * Where the daily load cycle stands at start_ms, as ms since the cycle's origin (UTC midnight when the
+   * period is a day). By default start_ms itself: the load follows the time of day. A fixed value makes
+   * a run the same whatever its start time (the demo's live runs start at the wall clock).
+   */
+  readonly diurnal_phase_ms?: number;
 }
 
 export interface TickStats {
@@ -744,7 +750,8 @@ export function createSimulation(options: SimulationOptions): Simulation {
 
   function nextRate(t: number): number {
     const l = topo.load;
-    const phase = (2 * Math.PI * ((t / 1000) % l.diurnal_period_s)) / l.diurnal_period_s;
+    const cycle_t = t - options.start_ms + (options.diurnal_phase_ms ?? options.start_ms);
+    const phase = (2 * Math.PI * ((cycle_t / 1000) % l.diurnal_period_s)) / l.diurnal_period_s;
     // Peak mid-afternoon when the period is a day (UTC), trough in the early morning.
     const diurnal = 1 + l.diurnal_amplitude * Math.sin(phase - Math.PI * 0.75);
     const a = Math.exp(-step / 60_000);
