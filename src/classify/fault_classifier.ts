@@ -160,8 +160,11 @@ export function classifyFault(
   ) votes.push(["code_return", callerLogs]);
   else if (errorLogShift >= moved || (errs >= moved && logShift >= moved)) {
     votes.push(["code_exception", Math.max(errorLogShift, errs)]);
-  } else if (errs >= moved) votes.push(["code_return", errs]);
-  else if (logShift >= moved && lat < moved) votes.push(["code_return", logShift * 0.8]);
+  } else if (errs >= moved) {
+    // Failed calls and nothing in the logs: a wrong answer, unless a resource is saturated (then they
+    // are its timeouts and rejections, however many).
+    if (Math.max(cpu, mem, disk) < moved) votes.push(["code_return", errs]);
+  } else if (logShift >= moved && lat < moved) votes.push(["code_return", logShift * 0.8]);
   // Its own network losses (retransmissions, drops): packet loss, whose timeouts and failed calls are
   // then consequences, not a code defect.
   const losses = devs.filter((d) =>

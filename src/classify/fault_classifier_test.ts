@@ -60,6 +60,12 @@ Deno.test("classifyFault() calls rising errors with new exception logs a code ex
   assert.equal(classify({ error_rate: 60 }), "code_return");
 });
 
+Deno.test("classifyFault() takes failed calls of a CPU-starved service, logless, for its timeouts", () => {
+  // errors moved three times as far as CPU (from a quiet baseline they score huge): still the CPU
+  assert.equal(classify({ cpu: 60, error_rate: 180, latency_p99: 40 }), "cpu");
+  assert.equal(classify({ error_rate: 180 }), "code_return");
+});
+
 Deno.test("indicatorFamily() reads Vigil's and datasets' indicator names", () => {
   assert.equal(indicatorFamily("CpuUsageRate(%)"), "cpu");
   assert.equal(indicatorFamily("PodSuccessRate(%)"), "success");

@@ -19,6 +19,8 @@ import { type EvalSummary, evaluateNabOffline, evaluateRcaOffline } from "./harn
 import { resolveRcaMethod, resolveScorer } from "./methods.ts";
 import { nabPeers, nezhaPeers, type PeerTable, rcdSockshopPeers } from "./peers.ts";
 import type { StreamExtras } from "./stream_eval.ts";
+import type { VigilConfig } from "../config/schema.ts";
+import type { IncidentEngineOptions } from "../incident/incident_engine.ts";
 
 const USAGE =
   `usage: deno task eval --dataset <rcd-sockshop|nezha|nab|sim:<topology>|path> [--mode offline|stream]
@@ -413,8 +415,11 @@ export async function main(argv: string[]): Promise<number> {
     const name = args.dataset.slice(4);
     let results;
     try {
+      const engine = args.config
+        ? incidentEngineOptions((await loadConfigFile(args.config)).incidents)
+        : undefined;
       results = (name === "all" ? SIM_TOPOLOGIES : name.split(",")).map((t) =>
-        evaluateSimStream(t, { cases: args.cases, seed: args.seed })
+        evaluateSimStream(t, { cases: args.cases, seed: args.seed, engine })
       );
     } catch (e) {
       console.error(e instanceof Error ? e.message : e);
@@ -479,3 +484,22 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
+
+/** The incident engine's options of a config file's `incidents:` section (detector, localizer, ...). */
+function incidentEngineOptions(i: VigilConfig["incidents"]): IncidentEngineOptions {
+  return {
+    history_windows: i.history_windows,
+    detector: i.detector,
+    detector_config: i.detector_config,
+    localizer: i.localizer,
+    localizer_config: i.localizer_config,
+    entry_services: i.entry_services,
+    open_after_windows: i.open_after_windows,
+    recovery_windows: i.recovery_windows,
+  };
+}
+
+async function loadConfigFile(path: string): Promise<VigilConfig> {
+  const { loadConfig } = await import("../config/load.ts");
+  return await loadConfig(path);
+}

@@ -279,7 +279,14 @@ export class IncidentTracker {
       .slice(0, this.#o.top_k);
     const top = ordered[0] ??
       { service: [...o.members].sort()[0], score: 0, evidence: ["no localizer candidate"] };
-    const cls = (this.#o.classify ?? classifyFault)(input, top);
+    // a localizer that types the fault from its own evidence is trusted first (RootCauseCandidate)
+    const cls: Classification = top.fault_type
+      ? {
+        fault_type: top.fault_type,
+        confidence: 1,
+        evidence: [`typed by the localizer: ${top.evidence[0] ?? ""}`],
+      }
+      : (this.#o.classify ?? classifyFault)(input, top);
     const radius = blastRadius(context.graph, top.service);
     const entry = this.#o.entry_services.some((e) => radius.services.includes(e) || o.members.has(e));
     const severity = severityOf({

@@ -225,3 +225,22 @@ Deno.test("IncidentTracker.step() dates an incident from its root cause's run, n
   assert.equal(records[0].root_causes[0].service, "payment");
   assert.equal(records[0].onset_ms, 12 * STEP);
 });
+
+Deno.test("IncidentTracker.step() takes the fault type of a localizer that types its candidates", () => {
+  const baro = new BaroLocalizer();
+  const typing: Localizer = {
+    name: "typing",
+    localize: (input) => baro.localize(input).map((c) => ({ ...c, fault_type: "memory" as const })),
+  };
+  const types = (localizer: Localizer) => {
+    const tracker = new IncidentTracker({ tenant: "acme", localizer });
+    const out = [];
+    for (let t = ONSET; t < N; t++) {
+      out.push(...tracker.step(t * STEP, services.map((s) => det(s, t, s === "payment")), { frame, graph }));
+    }
+    return new Set(out.map((r) => r.fault_type));
+  };
+  // payment's CPU rose: the classifier says cpu, the typing localizer's own verdict (memory) stands
+  assert.deepEqual(types(baro), new Set(["cpu"]));
+  assert.deepEqual(types(typing), new Set(["memory"]));
+});
