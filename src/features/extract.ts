@@ -98,8 +98,24 @@ export class Extractor {
 
   /** Throws OtlpScanError for malformed bytes. */
   extract(signal: OtlpSignal, tenant: string, bytes: Uint8Array): Extracted {
-    const w = this.window_ms;
     const windows = new Map<string, ServiceWindow>();
+    const x = this.extractInto(signal, tenant, bytes, windows);
+    return { windows: [...windows.values()], ...x };
+  }
+
+  /**
+   * Like {@link extract}, but adds the message's windows into `into` (keyed by service and window start,
+   * all of tenant `tenant`), merging with those already there: a pull batch's messages aggregated in
+   * place. Throws OtlpScanError for malformed bytes, after `into` may have received part of the message.
+   */
+  extractInto(
+    signal: OtlpSignal,
+    tenant: string,
+    bytes: Uint8Array,
+    into: Map<string, ServiceWindow>,
+  ): Omit<Extracted, "windows"> {
+    const w = this.window_ms;
+    const windows = into;
     let lastSvc = "", lastStart = NaN;
     let last: ServiceWindow | undefined;
     const win = (service: string, t: number): ServiceWindow => {
@@ -218,6 +234,6 @@ export class Extractor {
         noteResource(r.service, r.pod || r.instance, r.host || r.node, t, sw);
       }, opts);
     }
-    return { windows: [...windows.values()], max_event_ms: max, items, halves, resources };
+    return { max_event_ms: max, items, halves, resources };
   }
 }
