@@ -1,12 +1,13 @@
 /**
- * Feature engine benchmark (not a test): `deno task bench:features [--quick]`.
+ * Feature engine benchmark (not a test): `deno task bench:features [--quick] [--requests N]`.
  *
  * 1. decode + aggregate on one core: Extractor.extract() over realistic ExportTraceServiceRequests
  *    (512 spans each, 8 attributes per span, 20 services × 20 operations), with and without graph halves,
  *    and the scan alone; vs protobufjs (Type.decode, and Type.decode + toObject) of the same bytes, in the
  *    same run, interleaved, medians over rounds.
  * 2. whole pipeline: requests in the OTLP stream of a local nats-server → 1 feature worker (Deno Worker)
- *    → reducer → FEATURES records, timed from engine start to drained + flush; medians of 3 runs. Besides
+ *    → reducer → FEATURES records, timed from engine start to drained + flush; medians of 3 runs, with
+ *    feature partials cut per pull batch (the default) and per OTLP message, interleaved. Besides
  *    wall time, the CPU seconds of this process (worker + reducer threads, after engine start) and of
  *    nats-server, so the per-core cost can be read on a box shared with other jobs.
  *    Also the NATS floor: the same requests consumed and acked only, no decoding (what the client costs).
@@ -18,6 +19,7 @@ import { Extractor } from "./extract.ts";
 import { scanTraces } from "./otlp_scan.ts";
 import { WindowReducer } from "./window_reducer.ts";
 import { startFeatureEngine } from "./engine.ts";
+import type { PartialsPer } from "./feature_worker.ts";
 import { connectBus } from "../bus/connection.ts";
 import { ensureStreams } from "../bus/streams.ts";
 import { ensurePullConsumer } from "../bus/pull_batches.ts";
@@ -152,7 +154,8 @@ if (Deno.args.includes("--memory-only")) {
   Deno.exit(0);
 }
 
-const nReq = quick ? 100 : 400;
+const requestsArg = Deno.args.indexOf("--requests");
+const nReq = requestsArg >= 0 ? Number(Deno.args[requestsArg + 1]) : quick ? 100 : 400;
 const reqs = Array.from({ length: nReq }, (_, i) => request(i, t0 + i * 20));
 const bytes = reqs.reduce((n, b) => n + b.length, 0);
 const rounds = quick ? 3 : 7;
@@ -231,7 +234,7 @@ function natsServerCpuS(storeDir: string): number | null {
   return null;
 }
 
-async function pipelineRun(graph: boolean) {
+async function pipelineRun(graph: boolean, partials_per: PartialsPer) {
   await using nats = await startNatsServer();
   {
     await using bus = await connectBus(nats.url);
@@ -244,24 +247,27 @@ async function pipelineRun(graph: boolean) {
     workers: 1,
     idle_flush_ms: 0,
     graph,
+    partials_per,
     max_out_of_order_ms: 600_000,
   });
   const t1 = performance.now();
   const natsCpu0 = natsServerCpuS(nats.storeDir);
   const cpu0 = process.cpuUsage();
-  // Wait on the reducer's own counter first (no NATS traffic; each request makes one feature partial):
+  // Wait on the reducer's own counter first (no NATS traffic; each request is one unit, batched or not):
   // polling both consumers' info every 5 ms from the start added about 5 % to the CPU measured here (8
   // alternating runs, medians 0.71 vs 0.675 s), none of it pipeline work. Then confirm with drained().
-  while (engine.counters().reducer.partials < reqs.length) await new Promise((r) => setTimeout(r, 5));
+  while (engine.counters().reducer.units < reqs.length) await new Promise((r) => setTimeout(r, 5));
   while (!(await engine.drained())) await new Promise((r) => setTimeout(r, 5));
   const recs = await engine.flush();
   const t2 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const natsCpu1 = natsServerCpuS(nats.storeDir);
+  await engine.close(); // the workers' final counters
   return {
     startup_s: (t1 - t0) / 1000,
     processing_s: (t2 - t1) / 1000,
     records: recs.length,
+    partials: engine.counters().reducer.partials,
     vigil_cpu_s: (cpu.user + cpu.system) / 1e6,
     nats_cpu_s: natsCpu0 === null || natsCpu1 === null ? NaN : natsCpu1 - natsCpu0,
   };
@@ -292,14 +298,18 @@ async function consumeOnlyRun() {
 }
 
 const pipelineRounds = quick ? 1 : 3;
-const runs: Record<"features_only" | "with_graph", Awaited<ReturnType<typeof pipelineRun>>[]> = {
-  features_only: [],
-  with_graph: [],
-};
+// interleaved, so that load from other processes on a shared box hits every variant alike
+const variants = {
+  features_only: [false, "batch"],
+  features_only_partials_per_message: [false, "message"],
+  with_graph: [true, "batch"],
+} as const satisfies Record<string, [boolean, PartialsPer]>;
+const runs: Record<string, Awaited<ReturnType<typeof pipelineRun>>[]> = {};
 const floorRuns: Awaited<ReturnType<typeof consumeOnlyRun>>[] = [];
 for (let r = 0; r < pipelineRounds; r++) {
-  runs.features_only.push(await pipelineRun(false));
-  runs.with_graph.push(await pipelineRun(true));
+  for (const [k, [graph, per]] of Object.entries(variants)) {
+    (runs[k] ??= []).push(await pipelineRun(graph, per));
+  }
   floorRuns.push(await consumeOnlyRun());
 }
 const natsFloor = {
@@ -320,6 +330,7 @@ const pipeline = Object.fromEntries(
       spans_per_s: Math.round(spansPerPass / p),
       spans_per_s_including_startup: Math.round(spansPerPass / all),
       records: rs[0].records,
+      feature_partials: rs[0].partials,
       // CPU time, not wall time: what the cores spend per span, whatever else runs on the box
       median_vigil_cpu_s: +median(rs.map((x) => x.vigil_cpu_s)).toFixed(3),
       spans_per_vigil_cpu_s: Math.round(spansPerPass / median(rs.map((x) => x.vigil_cpu_s))),

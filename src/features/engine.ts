@@ -15,12 +15,14 @@
  * processes that only reduce while src/features/feature_worker_main.ts processes do the work),
  * `window_ms` (10000), `max_out_of_order_ms` (5000), `allowed_lateness_ms` (5000), the reducer's caps and
  * ttls (WindowReducerOptions: `max_operations`, `max_metric_series`, `series_ttl_ms`, `max_log_clusters`,
- * ...), `batch_size` (64), `idle_flush_ms` (closes open windows after that long without input; default
+ * ...), `batch_size` (64), `partials_per` ("batch": one feature partial per pull batch and partition, or
+ * "message"), `idle_flush_ms` (closes open windows after that long without input; default
  * 30000, 0 disables), `reducer` (true), `persist_state` (true), `graph` (true), `graph_ttl_ms` (unpaired
  * span halves, 30000), `ack_wait_ms` for the OTLP consumer (30000), `store` (FeatureStoreOptions).
  *
  * Data flow and guarantees: workers ack an OTLP message only after its partials are stored in
- * FEATURE_PARTIALS (deterministic Nats-Msg-Id); the reducer acks a partial only after every window it
+ * FEATURE_PARTIALS (deterministic Nats-Msg-Id; a batch partial lists the OTLP sequences it covers, and the
+ * reducer merges each sequence once: see feature_worker.ts for the argument); the reducer acks a partial only after every window it
  * touched is published on FEATURES (Nats-Msg-Id `<tenant>/<service>/<window start>`) and the reducer's
  * state as of those windows is stored (KV `vigil_reducer_state`, src/features/reducer_state_store.ts).
  * Too-late partials are published on `vigil.late.features` and counted. Streams come from
@@ -44,7 +46,12 @@ import { type BusMessage, consumerLag, ensurePullConsumer, pullBatches } from ".
 import { ensureStreams } from "../bus/streams.ts";
 import { STREAMS, subjects } from "../bus/subjects.ts";
 import type { FeatureRecord } from "../core/feature_record.ts";
-import { FEATURE_CONSUMER, type FeatureWorkerCounters, newWorkerCounters } from "./feature_worker.ts";
+import {
+  FEATURE_CONSUMER,
+  type FeatureWorkerCounters,
+  newWorkerCounters,
+  type PartialsPer,
+} from "./feature_worker.ts";
 import { FeatureStore, type FeatureStoreOptions } from "./feature_store.ts";
 import { decodePartial, isBinaryPartial } from "./partial_codec.ts";
 import {
@@ -84,6 +91,8 @@ export interface FeatureEngineOptions extends WindowReducerOptions {
   nats_url: string;
   workers?: number;
   batch_size?: number;
+  /** How the workers cut feature partials (src/features/feature_worker.ts). @default "batch" */
+  partials_per?: PartialsPer;
   idle_flush_ms?: number;
   reducer?: boolean;
   graph?: boolean;
@@ -178,7 +187,12 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
     w.postMessage({
       type: "start",
       nats_url: options.nats_url,
-      options: { window_ms, batch_size: options.batch_size, graph: options.graph ?? true },
+      options: {
+        window_ms,
+        batch_size: options.batch_size,
+        partials_per: options.partials_per,
+        graph: options.graph ?? true,
+      },
     });
     await started;
     workers.push(w);

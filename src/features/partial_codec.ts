@@ -13,7 +13,10 @@
  * `f64` = IEEE 754 double):
  *
  * ```
- * message  := 0x56 0x50 0x01 (magic "VP", version 1)  str tenant  str src  f64 max_event_ms  uv n  window*n
+ * message  := 0x56 0x50 0x02 (magic "VP", version 2)  str tenant  str src  f64 max_event_ms  covers
+ *             uv n  window*n
+ * covers   := uv 0                                              (the partial stands for its src alone)
+ *           | uv n_covers  uv partition  uv seq0  Δseq (uv)*(n_covers-1)     (ascending OTLP sequences)
  * window   := str tenant  str service  f64 window_start_ms  uv n_ops  op*n_ops
  *             uv n_instances  str*  uv n_overflowed  str*  str rest
  * op       := str name  uv count  uv errors  f64 sum_ns  f64 max_ms  sketch
@@ -24,7 +27,8 @@
  *
  * Span sections (the hot path) are binary; the metric and log sections, rarer and irregular, stay JSON
  * inside the frame. A JSON partial starts with `{` (0x7b), so both forms are told apart by the first byte
- * and a reducer reads either. Decoding is strict: truncation, bad magic or trailing bytes throw RangeError.
+ * and a reducer reads either. Version 1 (no covers section) is still read. Decoding is strict: truncation,
+ * bad magic or trailing bytes throw RangeError.
  */
 import { ByteWriter } from "../core/binary/byte_writer.ts";
 import { DDSketch } from "./ddsketch.ts";
@@ -33,7 +37,7 @@ import type { PartialMessage } from "./window_reducer.ts";
 import { metricKey, ServiceWindow, SpanStats } from "./window_aggregate.ts";
 import type { LogAggJson, MetricAggJson } from "./window_aggregate.ts";
 
-const MAGIC0 = 0x56, MAGIC1 = 0x50, VERSION = 1;
+const MAGIC0 = 0x56, MAGIC1 = 0x50, VERSION = 2;
 
 /** A partial message whose windows are live ServiceWindow objects (what workers build and reducers merge). */
 export interface BinaryPartial extends Omit<PartialMessage, "windows"> {
@@ -76,6 +80,20 @@ export function encodePartial(msg: BinaryPartial): Uint8Array {
   w.str(msg.tenant);
   w.str(msg.src);
   w.f64(msg.max_event_ms);
+  const covers = msg.covers ?? [];
+  w.uv(covers.length);
+  if (covers.length > 0) {
+    w.uv(msg.partition ?? 0);
+    for (let i = 0; i < covers.length; i++) {
+      const d = i === 0 ? covers[0] : covers[i] - covers[i - 1];
+      if (!(Number.isSafeInteger(d) && d >= (i === 0 ? 0 : 1))) {
+        throw new RangeError(
+          `Cannot encode partial as covers must be ascending sequences: current value is ${covers.join(",")}`,
+        );
+      }
+      w.uv(d);
+    }
+  }
   w.uv(msg.windows.length);
   for (const sw of msg.windows) {
     w.str(sw.tenant);
@@ -173,12 +191,23 @@ const sharedInterner = new Interner({ max_entries: 16_384 });
 /** Decodes a binary partial. Throws RangeError naming the offset when the bytes are not one. */
 export function decodePartial(bytes: Uint8Array, options: { interner?: Interner } = {}): BinaryPartial {
   if (!isBinaryPartial(bytes)) bad("the magic bytes are missing", 0);
-  if (bytes[2] !== VERSION) bad(`version ${bytes[2]} is not supported (expected ${VERSION})`, 2);
+  const version = bytes[2];
+  if (version !== VERSION && version !== 1) {
+    bad(`version ${version} is not supported (expected 1 or ${VERSION})`, 2);
+  }
   const r = new Reader(bytes, options.interner ?? sharedInterner);
   r.pos = 3;
   const tenant = r.str();
   const src = r.str();
   const max_event_ms = r.f64();
+  let covers: number[] | undefined, partition: number | undefined;
+  const nc = version === 1 ? 0 : r.uv();
+  if (nc > 0) {
+    if (nc > r.buf.length - r.pos) bad(`${nc} covered sequences cannot fit`, r.pos);
+    partition = r.uv();
+    covers = new Array(nc);
+    for (let i = 0; i < nc; i++) covers[i] = i === 0 ? r.uv() : covers[i - 1] + r.uv();
+  }
   const nw = r.uv();
   const windows: ServiceWindow[] = [];
   for (let i = 0; i < nw; i++) {
@@ -211,5 +240,10 @@ export function decodePartial(bytes: Uint8Array, options: { interner?: Interner 
     windows.push(sw);
   }
   if (r.pos !== bytes.length) bad(`${bytes.length - r.pos} trailing bytes follow the message`, r.pos);
-  return { v: 1, tenant, src, max_event_ms, windows };
+  const msg: BinaryPartial = { v: 1, tenant, src, max_event_ms, windows };
+  if (covers !== undefined) {
+    msg.covers = covers;
+    msg.partition = partition;
+  }
+  return msg;
 }

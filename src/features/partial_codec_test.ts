@@ -143,3 +143,24 @@ Deno.test("decodePartial() throws RangeError for truncation, trailing bytes, bad
   v9[2] = 9;
   throws(() => decodePartial(v9), /version 9 is not supported/);
 });
+
+Deno.test("decodePartial(encodePartial()) keeps a batch partial's covers, and reads version 1 partials", () => {
+  const ex = new Extractor({ window_ms: 10_000 });
+  const x = ex.extract("traces", "default", workload({ n_messages: 1, per_message: 20 }).messages[0]);
+  const msg = { v: 1 as const, tenant: "default", src: "b/7/3/x", max_event_ms: 5, windows: x.windows };
+  const batch = decodePartial(encodePartial({ ...msg, covers: [7, 9, 300, 70_000], partition: 3 }));
+  assertEquals([batch.covers, batch.partition, batch.src], [[7, 9, 300, 70_000], 3, "b/7/3/x"]);
+  throws(
+    () => encodePartial({ ...msg, covers: [9, 7], partition: 0 }),
+    /ascending sequences: current value is 9,7/,
+  );
+  // version 1: the same frame without the covers section (one varint 0 after max_event_ms)
+  const v2 = encodePartial({ ...msg, src: "1/0" });
+  const at = 3 + 1 + "default".length + 1 + "1/0".length + 8;
+  assertEquals(v2[at], 0);
+  const v1 = new Uint8Array([...v2.subarray(0, at), ...v2.subarray(at + 1)]);
+  v1[2] = 1;
+  const old = decodePartial(v1);
+  assertEquals([old.covers, old.src, old.windows.length], [undefined, "1/0", x.windows.length]);
+  assertEquals(old.windows.map((w) => w.toJSON()), decodePartial(v2).windows.map((w) => w.toJSON()));
+});

@@ -6,8 +6,16 @@
  * Watermark = (largest event time seen in any partial) − max_out_of_order_ms. A window [s, e) closes once
  * the watermark reaches e + allowed_lateness_ms; its record is then final. Data for a window that has
  * closed (or would close at the current watermark) is too late: it is returned to the caller (to publish
- * on `vigil.late.features`) and counted, never merged. Partials carry a source id (the OTLP stream
- * sequence and partition); a source seen before is ignored, so redelivery never double counts.
+ * on `vigil.late.features`) and counted, never merged.
+ *
+ * Deduplication by units: a partial stands for input units `<OTLP stream seq>/<partition>`, one for a
+ * partial of one OTLP message (its src), several for a partial that aggregates a pull batch (`covers`).
+ * A partial none of whose units was merged is merged; one all of whose units were merged is a duplicate
+ * (a redelivery, or a message partial of a unit a batch partial carried); one some of whose units were
+ * merged overlaps and is skipped too (`overlapping`): a batch partial can only overlap when it was stored
+ * after a redelivery of one of its messages, and the worker then makes sure every one of its messages comes
+ * back as a message partial (src/features/feature_worker.ts gives the argument). So redelivery, however
+ * it regroups messages, never double counts.
  *
  * Callers can attach an opaque token (the JetStream message) to each partial; `close()` hands back the
  * tokens whose every window has been closed, i.e. the messages that are safe to ack. A redelivery of a
@@ -43,6 +51,15 @@ export interface PartialMessage {
   tenant: string;
   /** Unique, deterministic source id of the partial (e.g. "<otlp stream seq>/<partition>"). */
   src: string;
+  /**
+   * The input units the partial aggregates, with `partition`: the OTLP stream sequences of a pull batch
+   * whose windows of services in partition `partition` it carries, i.e. the units `<seq>/<partition>`.
+   * Absent: the partial is the one unit `src` (a partial of one OTLP message has src `<seq>/<partition>`,
+   * so both forms name the same unit the same way).
+   */
+  covers?: number[];
+  /** The partition the partial was published on (with `covers`). */
+  partition?: number;
   max_event_ms: number;
   /** JSON form, or live windows (decoded from the binary form, src/features/partial_codec.ts). */
   windows: (ServiceWindowJson | ServiceWindow)[];
@@ -77,7 +94,12 @@ export interface WindowReducerOptions {
 
 export interface ReducerCounters {
   partials: number;
+  /** Units merged: an OTLP message's share of a partition, one per message partial, covers of a batch. */
+  units: number;
+  /** Partials all of whose units were merged before (redeliveries, a batch's messages sent again). */
   duplicates: number;
+  /** Partials some but not all of whose units were merged before: not merged (see the module docs). */
+  overlapping: number;
   windows_closed: number;
   too_late_partials: number;
   too_late_items: number;
@@ -124,7 +146,7 @@ export class WindowReducer<T = unknown> {
   /** Windows with end ≤ this were force-closed by flush(). */
   #flushedThrough = -Infinity;
   readonly #open = new Map<string, OpenWindow>();
-  /** source id → the window end after which it can be forgotten */
+  /** unit merged (see {@link PartialMessage.covers}) → the watermark after which it can be forgotten */
   readonly #seen = new Map<string, number>();
   /** source id → the partial while some of its windows are open */
   readonly #held = new Map<string, Held<T>>();
@@ -136,7 +158,9 @@ export class WindowReducer<T = unknown> {
   #touched = false;
   readonly counters: ReducerCounters = {
     partials: 0,
+    units: 0,
     duplicates: 0,
+    overlapping: 0,
     windows_closed: 0,
     too_late_partials: 0,
     too_late_items: 0,
@@ -209,8 +233,12 @@ export class WindowReducer<T = unknown> {
     options: { position?: number } = {},
   ): { too_late: ServiceWindowJson[]; duplicate: boolean } {
     this.#touched = true;
-    if (this.#seen.has(p.src)) {
-      this.counters.duplicates++;
+    const units = unitsOf(p);
+    let merged = 0;
+    for (const u of units) if (this.#seen.has(u)) merged++;
+    if (merged > 0) {
+      if (merged === units.length) this.counters.duplicates++;
+      else this.counters.overlapping++;
       if (token !== undefined) {
         const held = this.#held.get(p.src);
         if (held !== undefined) held.tokens.push(token);
@@ -219,6 +247,7 @@ export class WindowReducer<T = unknown> {
       return { too_late: [], duplicate: true };
     }
     this.counters.partials++;
+    this.counters.units += units.length;
     const replayed = options.position !== undefined && options.position <= this.#position;
     if (options.position !== undefined && options.position > this.#position) {
       this.#position = options.position;
@@ -260,10 +289,8 @@ export class WindowReducer<T = unknown> {
       }
     }
     if (tooLate.length > 0) this.counters.too_late_partials++;
-    this.#seen.set(
-      p.src,
-      Math.max(maxEnd, this.watermark_ms) + 3 * this.window_ms + this.allowed_lateness_ms,
-    );
+    const forgetAt = Math.max(maxEnd, this.watermark_ms) + 3 * this.window_ms + this.allowed_lateness_ms;
+    for (const u of units) this.#seen.set(u, forgetAt);
     if (p.max_event_ms > this.#maxEvent) this.#maxEvent = p.max_event_ms;
     if (holds > 0) this.#held.set(p.src, { holds, tokens: token === undefined ? [] : [token] });
     else if (token !== undefined) this.#released.push(token);
@@ -465,6 +492,15 @@ export class WindowReducer<T = unknown> {
       });
     }
   }
+}
+
+/** The units a partial stands for: `<seq>/<partition>` per covered sequence, or its src alone. */
+function unitsOf(p: PartialMessage): string[] {
+  const c = p.covers;
+  if (c === undefined || c.length === 0) return [p.src];
+  const out: string[] = new Array(c.length);
+  for (let i = 0; i < c.length; i++) out[i] = `${c[i]}/${p.partition ?? 0}`;
+  return out;
 }
 
 function mark(m: Map<string, Set<string>>, tenant: string, service: string): void {

@@ -12,6 +12,8 @@ import {
 } from "../../tests/features/otlp_gen.ts";
 import { encodeOtlp } from "../core/otlp/codec.ts";
 import { templateId } from "./log_template.ts";
+import { decodePartial } from "./partial_codec.ts";
+import { batchPartialsFor, partialsFor } from "./feature_worker.ts";
 import {
   decodeServiceState,
   encodeServiceState,
@@ -447,4 +449,71 @@ Deno.test("WindowReducer holds a redelivery of a partial whose windows are open,
   assertEquals(r.close({ all: true }).releasable, ["first delivery", "redelivery"]);
   r.accept({ ...p, windows: x.windows.map((w) => w.toJSON()) as never[] }, "late redelivery");
   assertEquals(r.close().releasable, ["late redelivery"]); // its windows are closed: ack at once
+});
+
+/**
+ * Partials as feature workers cut them (src/features/feature_worker.ts), through the binary codec: `batch`
+ * aggregates the OTLP messages of the given stream sequences, `message` is one message's partial.
+ */
+function cutter(messages: Uint8Array[]) {
+  const ex = new Extractor({ window_ms: W });
+  const parts = { feature_partitions: 1, span_partitions: 1 };
+  const msg = (seq: number) => ({
+    subject: "otlp.v1.traces.default",
+    data: messages[seq - 1],
+    stream_seq: seq,
+  });
+  const features = (out: [string, string, Uint8Array][]) =>
+    out.filter(([s]) => s.startsWith("vigil.features.")).map(([, , b]) => decodePartial(b));
+  return {
+    batch: (seqs: number[]): PartialMessage => {
+      const [p, ...rest] = features(batchPartialsFor(ex, seqs.map(msg), parts).out);
+      assertEquals(rest, []);
+      return p;
+    },
+    message: (seq: number): PartialMessage => features(partialsFor(ex, msg(seq), parts).out)[0],
+  };
+}
+
+Deno.test("WindowReducer merges every OTLP message once however batch and message partials regroup it", () => {
+  const { messages } = workload({ n_messages: 12, per_message: 30, jitter_ms: 2_000, seed: 5 });
+  const seqs = messages.map((_, i) => i + 1);
+  const { batch, message } = cutter(messages);
+  const want = reduceAll(seqs.map(message), { max_out_of_order_ms: 120_000 });
+  const run = (ps: PartialMessage[]) => {
+    const r = new WindowReducer<string>({ window_ms: W, max_out_of_order_ms: 120_000 });
+    const released: string[] = [];
+    ps.forEach((p, i) => {
+      r.accept(p, `m${i}`);
+      released.push(...r.close().releasable);
+    });
+    const last = r.close({ all: true });
+    released.push(...last.releasable);
+    const records = [...last.records].sort((a, b) =>
+      a.window_start_ms - b.window_start_ms || (a.service < b.service ? -1 : 1)
+    );
+    return { records, counters: r.counters, released: released.sort() };
+  };
+  // fresh partials for every run: a reducer takes over the windows it merges
+  const b1 = () => batch([1, 2, 3, 4, 5, 6]), b2 = () => batch([7, 8, 9, 10, 11, 12]);
+  ok(b1().covers?.length === 6 && b1().src.startsWith("b/1/0/"));
+
+  // a worker killed after the batch partial was stored: its messages come back redelivered, one partial each
+  const redelivered = run([b1(), message(3), message(5), b2(), message(12)]);
+  assertEquals(redelivered.records, want);
+  assertEquals([redelivered.counters.duplicates, redelivered.counters.overlapping], [3, 0]);
+  assertEquals(redelivered.counters.units, 12);
+  // every delivery is released, the batches' once their windows closed
+  assertEquals(redelivered.released, ["m0", "m1", "m2", "m3", "m4"]);
+
+  // a batch partial stored after a redelivery of one of its messages (a PubAck past the fence): it overlaps
+  // and is skipped, and every one of its messages comes as a partial of its own
+  const overlapped = run([message(4), b1(), ...[1, 2, 3, 4, 5, 6].map(message), b2()]);
+  assertEquals(overlapped.records, want);
+  assertEquals([overlapped.counters.duplicates, overlapped.counters.overlapping], [1, 1]);
+
+  // the same batch delivered twice to the reducer (its ack lost) is a plain duplicate
+  const twice = run([b1(), b2(), b1()]);
+  assertEquals(twice.records, want);
+  assertEquals([twice.counters.duplicates, twice.counters.overlapping], [1, 0]);
 });

@@ -15,6 +15,7 @@ import { Extractor } from "../../src/features/extract.ts";
 import { WindowReducer } from "../../src/features/window_reducer.ts";
 import type { FeatureRecord } from "../../src/core/feature_record.ts";
 import { FeatureRecordSchema } from "../../src/core/feature_record.ts";
+import { newWorkerCounters, runFeatureWorker } from "../../src/features/feature_worker.ts";
 import { rng, shuffle, type SignalMessage, telemetryWorkload, traceRequest, workload } from "./otlp_gen.ts";
 
 const W = 10_000;
@@ -100,6 +101,7 @@ Deno.test({
       await engine.close(); // final worker counters
       const c = engine.counters();
       assertEquals(c.workers.items, spans.length);
+      ok(c.workers.batch_partials > 0 && c.reducer.partials < messages.length, JSON.stringify(c));
       assertEquals(c.reducer.records_published, want.length);
       assertEquals(c.reducer.too_late_items, 0);
     }
@@ -257,5 +259,112 @@ Deno.test({
     const si = await (await jetstream(nc).jetstreamManager()).streams.info("LATE");
     assertEquals(si.state.messages, 1);
     await nc.close();
+  },
+});
+
+Deno.test({
+  name:
+    "a feature worker killed with SIGKILL once a batch partial is stored, before acking its messages, and restarted yields the same records",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using nats = await startNatsServer();
+    {
+      await using bus = await connectBus(nats.url);
+      await ensureStreams(bus);
+    }
+    await using engine = await startFeatureEngine({
+      nats_url: nats.url,
+      workers: 0,
+      window_ms: W,
+      max_out_of_order_ms: OOO,
+      idle_flush_ms: 0,
+      ack_wait_ms: 1_500,
+      graph: false,
+    });
+    const big = workload({ n_messages: 200, per_message: 40, jitter_ms: 2_000, seed: 12 }).messages;
+    await publishAll(nats.url, big);
+    const spawn = (...args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("../../src/features/feature_worker_main.ts", import.meta.url).pathname,
+          "--nats-url",
+          nats.url,
+          "--window-ms",
+          String(W),
+          "--batch-size",
+          "16",
+          ...args,
+        ],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+    // the third pull batch of several messages: its partial is stored (PubAck), none of its messages acked
+    const first = spawn("--kill-at", "published:3");
+    const out = await first.output();
+    assertEquals(out.signal, "SIGKILL");
+    const killed = new TextDecoder().decode(out.stdout).split("\n").find((l) => l.includes('"killed"'));
+    ok(killed, "the worker was not killed at a batch");
+    ok(JSON.parse(killed).counters.batch_partials >= 3);
+    await using bus = await connectBus(nats.url);
+    const mid = await consumerLag(bus, "OTLP", "vigil-features");
+    ok(mid.pending + mid.ack_pending > 0, "the worker finished before the kill: use more messages");
+    const second = spawn();
+    try {
+      const got = await runToEnd(engine);
+      assertEquals(got, reference(big));
+      // the killed batch's messages came back redelivered, one partial each, and were all duplicates
+      ok(engine.counters().reducer.duplicates > 0, JSON.stringify(engine.counters().reducer));
+    } finally {
+      second.kill("SIGTERM");
+      await second.status;
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a feature worker whose PubAcks come past half the ack wait gives the batch back, and the records stay the same",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using nats = await startNatsServer();
+    await using engine = await startFeatureEngine({
+      nats_url: nats.url,
+      workers: 0,
+      window_ms: W,
+      max_out_of_order_ms: OOO,
+      idle_flush_ms: 0,
+      ack_wait_ms: 1_500,
+      graph: false,
+    });
+    const msgs = messages.slice(0, 40);
+    await publishAll(nats.url, msgs);
+    await using bus = await connectBus(nats.url);
+    const abort = new AbortController();
+    const counters = newWorkerCounters();
+    const worker = runFeatureWorker(bus, {
+      window_ms: W,
+      batch_size: 8,
+      signal: abort.signal,
+      counters,
+      // the first batch's PubAcks "arrive" after 1 s, past the fence (half of the 1.5 s ack wait)
+      on_batch_step: (_step, { batch, batched }) =>
+        batch === 1 && batched > 1 ? new Promise((r) => setTimeout(r, 1_000)) : undefined,
+    });
+    try {
+      const got = await runToEnd(engine);
+      assertEquals(got, reference(msgs));
+    } finally {
+      abort.abort();
+      await worker;
+    }
+    ok(counters.given_back > 1, JSON.stringify(counters));
+    ok(counters.batch_partials > 1, JSON.stringify(counters));
+    const c = engine.counters().reducer;
+    // every message merged once; each given-back one came back on its own as a duplicate of the batch
+    assertEquals([c.units, c.duplicates], [msgs.length, counters.given_back], JSON.stringify(c));
   },
 });
