@@ -73,6 +73,8 @@ export const DETECTORS: readonly DetectorSpec[] = [
       ),
       adapt_after: z.number().int().min(1).default(30)
         .describe("consecutive held points after which a shift is learned as the new normal"),
+      seen_before: z.number().int().min(0).default(2)
+        .describe("earlier excursions reaching a value that make it normal for the series (0: off)"),
       threshold: thresholdSchema.default({ type: "static", value: 5 }),
     }),
     create: (c) =>

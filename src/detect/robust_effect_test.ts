@@ -94,3 +94,31 @@ Deno.test("RobustEffectModel scores one burst of a count in its own window only,
   const second = n.update(4);
   assert(second > first, `two windows of 4 scored ${second}, one ${first}`);
 });
+
+Deno.test("RobustEffectModel calls a jump the series keeps making normal, and still flags a new height", () => {
+  // a p99 from histogram buckets: one bucket value, and every 7th window the next bucket up
+  const bucketed = (seen_before?: number) => {
+    const m = new RobustEffectModel({ window: 60, min_history: 10, seen_before });
+    const scores: number[] = [];
+    for (let i = 0; i < 60; i++) scores.push(m.update(i % 7 === 6 ? 0.049 : 0.005));
+    return { m, scores };
+  };
+  const { m, scores } = bucketed();
+  // the first two jumps are news; from the third on the series is doing what it does
+  const jumps = scores.filter((_, i) => i >= 10 && i % 7 === 6);
+  assert(jumps[0] > 5 && jumps[1] > 5, `first jumps scored ${jumps}`);
+  assert(jumps.slice(2).every((s) => s === 0), `recurring jumps scored ${jumps}`);
+  assert(m.update(0.5) > 5, "a jump past every earlier one was not flagged");
+  const off = bucketed(0).scores.filter((_, i) => i >= 10 && i % 7 === 6);
+  assert(off.every((s) => s > 5), `seen_before 0 should flag every jump: ${off}`);
+});
+
+Deno.test("RobustEffectModel does not take one long earlier fault for a habit", () => {
+  const m = new RobustEffectModel({ window: 60, min_history: 10 });
+  const noise = (i: number) => 10 + ((i * 7919) % 5) * 0.1;
+  let i = 0;
+  for (; i < 20; i++) m.update(noise(i));
+  for (let k = 0; k < 15; k++, i++) m.update(30); // one excursion, 15 windows long
+  for (let k = 0; k < 5; k++, i++) m.update(noise(i));
+  assert(m.update(30) > 5, "the same fault again went unflagged");
+});
