@@ -124,7 +124,9 @@ async function run(workers: number, partials_per: PartialsPer) {
     partials_per,
     ...engineOptions,
   });
-  return { ...await graphOf(engine), workers: engine.counters().workers };
+  const g = await graphOf(engine);
+  await engine.close(); // the workers' final counters
+  return { ...g, workers: engine.counters().workers };
 }
 
 const reference = await (async () => {
