@@ -1,10 +1,12 @@
 /**
  * The NATS connection (src/bus is the only place that imports NATS). One connection per process, with
  * endless reconnects; `connected` tracks the live state so publishers can fail fast while NATS is away
- * instead of queueing requests they cannot acknowledge.
+ * instead of queueing requests they cannot acknowledge. Messages larger than a socket read are received in
+ * one exact-size buffer each (src/bus/presize_payloads.ts).
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import { presizeSplitPayloads } from "./presize_payloads.ts";
 
 export interface Bus extends AsyncDisposable {
   readonly nc: NatsConnection;
@@ -45,6 +47,8 @@ export async function connectBus(url: string, options: ConnectBusOptions = {}): 
     }
   }
   const conn = nc;
+  // large messages (OTLP requests) are read in one exact-size buffer, not a doubling one
+  presizeSplitPayloads(conn);
   let connected = true;
   (async () => {
     for await (const s of conn.status()) {

@@ -7,7 +7,8 @@
  *    same run, interleaved, medians over rounds.
  * 2. whole pipeline: requests in the OTLP stream of a local nats-server → 1 feature worker (Deno Worker)
  *    → reducer → FEATURES records, timed from engine start to drained + flush; medians of 3 runs, with
- *    feature partials cut per pull batch (the default) and per OTLP message, interleaved. Besides
+ *    feature partials and span halves cut per pull batch (the default) and per OTLP message, without and
+ *    with the service graph, interleaved. Besides
  *    wall time, the CPU seconds of this process (worker + reducer threads, after engine start) and of
  *    nats-server, so the per-core cost can be read on a box shared with other jobs.
  *    Also the NATS floor: the same requests consumed and acked only, no decoding (what the client costs).
@@ -303,6 +304,7 @@ const variants = {
   features_only: [false, "batch"],
   features_only_partials_per_message: [false, "message"],
   with_graph: [true, "batch"],
+  with_graph_partials_per_message: [true, "message"],
 } as const satisfies Record<string, [boolean, PartialsPer]>;
 const runs: Record<string, Awaited<ReturnType<typeof pipelineRun>>[]> = {};
 const floorRuns: Awaited<ReturnType<typeof consumeOnlyRun>>[] = [];

@@ -4,9 +4,16 @@
  *
  * A positive value v falls in bin k = ceil(log_γ v) with γ = (1 + α) / (1 − α); the bin's representative
  * 2γ^k / (γ + 1) is within α of every value in it, so any quantile is within relative error α of the exact
- * value of the same rank. Bins are a dense Uint32Array window [offset, offset + length) that grows on
- * demand and is capped at `max_bins` by collapsing the lowest bins into one (so only the lowest quantiles
- * can lose accuracy, and only when the data spans more than γ^max_bins ≈ 4·10⁶× at α = 1 %, 768 bins).
+ * value of the same rank. Up to 8 distinct bins are kept in two small arrays; past that, bins are a dense
+ * Uint32Array window [offset, offset + length) that grows on demand and is capped at `max_bins` by
+ * collapsing the lowest bins into one (so only the lowest quantiles can lose accuracy, and only when the
+ * data spans more than γ^max_bins ≈ 4·10⁶× at α = 1 %, 768 bins).
+ *
+ * Allocation: the dense store is sized once from the range already known (the sparse keys when a sketch
+ * outgrows them, the first and last key when one is decoded), with twice that range as capacity and the
+ * slack split on both sides, since latencies spread both ways; it then grows by doubling. Copies on
+ * growth are block copies unless bins collapse. (Sizing from the known range instead of growing key by
+ * key halved the sketch share of a feature worker's profile; the bins stay within `max_bins`.)
  * Merging adds bins; the collapse threshold only rises, so merge results do not depend on merge order.
  * State: ≤ 3 KiB of bins + a few numbers, within the 4 KiB-per-series budget.
  */
@@ -24,6 +31,8 @@ export interface DDSketchJson {
 
 /** Sketches with at most this many distinct bins stay in two small arrays (most per-message partials). */
 const SPARSE_MAX = 8;
+/** Smallest dense store, in bins (256 bytes). */
+const DENSE_MIN = 64;
 
 export interface DDSketchOptions {
   /** Relative accuracy α. @default 0.01 */
@@ -121,26 +130,41 @@ export class DDSketch {
         this.#sc.push(weight);
         return;
       }
-      this.#densify();
+      this.#densify(key, key);
     }
     if (key > this.#maxKey || key < this.#minKey) this.#grow(key);
     const floor = this.#maxKey - this.max_bins + 1;
     this.#bins[(key < floor ? floor : key) - this.#offset] += weight;
   }
 
-  /** Switches to the dense store, covering the sparse keys and `also`. */
-  #densify(...also: number[]): void {
+  /** Switches to the dense store, covering the sparse keys and [lo, hi]. */
+  #densify(lo: number, hi: number): void {
     const sk = this.#sk, sc = this.#sc;
     this.#sk = [];
     this.#sc = [];
-    let lo = Infinity, hi = -Infinity;
-    for (const k of [...sk, ...also]) {
-      if (k < lo) lo = k;
-      if (k > hi) hi = k;
+    for (let i = 0; i < sk.length; i++) {
+      if (sk[i] < lo) lo = sk[i];
+      if (sk[i] > hi) hi = sk[i];
     }
-    this.#grow(hi);
-    this.#grow(lo);
+    this.#alloc(lo, hi);
     for (let i = 0; i < sk.length; i++) this.#addKey(sk[i], sc[i]);
+  }
+
+  /**
+   * A new, empty dense store covering [lo, hi] (keys below hi − max_bins + 1 collapse into that bin), of
+   * twice the range's size, the slack split on both sides. Only for a sketch without dense bins yet.
+   */
+  #alloc(lo: number, hi: number): void {
+    const floor = hi - this.max_bins + 1;
+    if (lo < floor) lo = floor;
+    const need = hi - lo + 1;
+    const cap = Math.min(this.max_bins, Math.max(DENSE_MIN, 2 * need));
+    const off = lo - ((cap - need) >> 1);
+    this.#bins = new Uint32Array(cap);
+    // (off < floor only leaves slots unused: keys below the floor are stored in the floor's bin)
+    this.#offset = off;
+    this.#minKey = lo;
+    this.#maxKey = hi;
   }
 
   /** Non-zero bins as ascending [key, count] arrays, collapsed as the dense store would. */
@@ -165,10 +189,10 @@ export class DDSketch {
       return [keys, counts];
     }
     const keys: number[] = [], counts: number[] = [];
-    const b = this.#bins;
-    for (let j = 0; j < b.length; j++) {
+    const b = this.#bins, off = this.#offset;
+    for (let j = this.#minKey - off, end = this.#maxKey - off; j <= end; j++) {
       if (b[j] !== 0) {
-        keys.push(this.#offset + j);
+        keys.push(off + j);
         counts.push(b[j]);
       }
     }
@@ -197,11 +221,19 @@ export class DDSketch {
     if (next > lo) next = lo;
     if (next < floor) next = floor;
     const out = new Uint32Array(cap);
-    for (let j = 0; j < bins.length; j++) {
-      const c = bins[j];
-      if (c === 0) continue;
-      const k = off + j;
-      out[(k < floor ? floor : k) - next] += c;
+    if (bins.length > 0) {
+      // the data of the old store, [minKey, maxKey], is inside the new one: a block copy, unless some of it
+      // is now below the floor and collapses into the floor's bin
+      if (this.#minKey >= floor) {
+        out.set(bins.subarray(this.#minKey - off, this.#maxKey - off + 1), this.#minKey - next);
+      } else {
+        for (let j = this.#minKey - off, end = this.#maxKey - off; j <= end; j++) {
+          const c = bins[j];
+          if (c === 0) continue;
+          const k = off + j;
+          out[(k < floor ? floor : k) - next] += c;
+        }
+      }
     }
     this.#bins = out;
     this.#offset = next;
@@ -246,13 +278,21 @@ export class DDSketch {
     if (rank >= this.count - 1) return this.max;
     if (rank < this.zero) return Math.min(Math.max(0, this.min), this.min_value);
     let cum = this.zero;
+    const at = (key: number) =>
+      Math.min(Math.max((2 * Math.pow(this.#gamma, key)) / (this.#gamma + 1), this.min), this.max);
+    const b = this.#bins;
+    if (b.length > 0) {
+      const off = this.#offset;
+      for (let j = this.#minKey - off, end = this.#maxKey - off; j <= end; j++) {
+        cum += b[j];
+        if (cum > rank) return at(off + j);
+      }
+      return this.max;
+    }
     const [keys, counts] = this.#pairs();
     for (let j = 0; j < keys.length; j++) {
       cum += counts[j];
-      if (cum > rank) {
-        const v = (2 * Math.pow(this.#gamma, keys[j])) / (this.#gamma + 1);
-        return Math.min(Math.max(v, this.min), this.max);
-      }
+      if (cum > rank) return at(keys[j]);
     }
     return this.max;
   }
@@ -287,10 +327,8 @@ export class DDSketch {
   static fromJSON(json: DDSketchJson, options?: DDSketchOptions): DDSketch {
     const s = new DDSketch(options);
     const { k, c } = json;
-    if (k.length > SPARSE_MAX) {
-      s.#grow(k[k.length - 1]);
-      s.#grow(k[0]);
-    }
+    // keys ascending: one store for the whole range (unsorted keys would still be placed right, by growing)
+    if (k.length > SPARSE_MAX) s.#alloc(Math.min(k[0], k[k.length - 1]), Math.max(k[0], k[k.length - 1]));
     for (let j = 0; j < k.length; j++) s.#addKey(k[j], c[j]);
     s.count = json.n;
     s.sum = json.s;

@@ -61,3 +61,39 @@ Deno.test("DDSketch keys a value just below 1 as 0, never -0 (the binary codec k
   const [key] = s.toJSON().k;
   ok(key === 0 && !Object.is(key, -0), `key is ${Object.is(key, -0) ? "-0" : key}`);
 });
+
+Deno.test("DDSketch has the same bins whatever the insertion order, split and decoding (dense stores growing both ways)", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: 1e-4, max: 1e8, noNaN: true }), {
+        minLength: 9,
+        maxLength: 1500,
+        size: "max",
+      }),
+      fc.constantFrom(768, 200, 16),
+      fc.integer({ min: 1, max: 4 }),
+      (values, max_bins, parts) => {
+        const of = (vs: number[]) => {
+          const s = new DDSketch({ max_bins });
+          for (const v of vs) s.add(v);
+          return s;
+        };
+        const want = of(values).toJSON();
+        const strip = (j: ReturnType<DDSketch["toJSON"]>) => ({ ...j, s: 0 });
+        const up = [...values].sort((a, b) => a - b);
+        assertEquals(strip(of(up).toJSON()), strip(want));
+        assertEquals(strip(of([...up].reverse()).toJSON()), strip(want));
+        const merged = new DDSketch({ max_bins });
+        for (let p = 0; p < parts; p++) {
+          const piece = of(values.filter((_, i) => i % parts === p));
+          merged.merge(DDSketch.fromJSON(piece.toJSON(), { max_bins }));
+        }
+        assertEquals(strip(merged.toJSON()), strip(want));
+        const decoded = DDSketch.fromJSON(want, { max_bins });
+        assertEquals(decoded.toJSON(), want);
+        for (const q of [0.01, 0.5, 0.99]) assertEquals(decoded.quantile(q), of(values).quantile(q));
+      },
+    ),
+    { numRuns: 200 },
+  );
+});

@@ -39,8 +39,11 @@
  * its windows closed: skipped when the restored position covers it, else reported too late, and never
  * merged twice into a record.
  *
- * The graph path (`vigil.spans.{p}`) stays one message per (OTLP message, partition), id `s/<seq>/<p>`,
- * in both cuts: the assembler deduplicates by id.
+ * The graph path (`vigil.spans.{p}`, span partitions by trace id) is cut the same way: per message, id
+ * `s/<seq>/<p>`; per batch, one halves message per (tenant, span partition) with the same covers, src
+ * `b/<first seq>/<p>/<hash of covers>`, id `s/<src>`. The graph assembler (src/graph/graph_assembler.ts)
+ * counts units `<seq>/<p>` and skips duplicates and overlaps as the reducer does, and the batch's span
+ * PubAcks are inside the same fence, so the argument above holds for the graph word for word.
  */
 import type { Bus } from "../bus/connection.ts";
 import { publishDurable } from "../bus/publish.ts";
@@ -52,17 +55,11 @@ import { type BinaryPartial, encodePartial } from "./partial_codec.ts";
 import type { ServiceWindow } from "./window_aggregate.ts";
 import { encodeHalves } from "../graph/halves_codec.ts";
 import type { EdgeHalf, ResourceLink } from "../graph/edge_half.ts";
+import type { SpanHalvesMessage } from "../graph/graph_assembler.ts";
 
 export const FEATURE_CONSUMER = "vigil-features";
 
-export interface SpanPartialMessage {
-  v: 1;
-  tenant: string;
-  src: string;
-  max_event_ms: number;
-  halves: EdgeHalf[];
-  resources: ResourceLink[];
-}
+export type SpanPartialMessage = SpanHalvesMessage;
 
 /** How feature partials are cut: one per pull batch and partition, or one per OTLP message and partition. */
 export type PartialsPer = "batch" | "message";
@@ -213,15 +210,19 @@ export function partialsFor(
 /** A tenant's share of a pull batch, aggregated in place. */
 interface TenantBatch {
   windows: Map<string, ServiceWindow>;
+  /** Graph edge halves by span partition, and resource links (span partition 0). */
+  halves: Map<number, EdgeHalf[]>;
+  resources: ResourceLink[];
   /** [signal, message] of the messages merged into `windows`, in order. */
   good: [OtlpSignal, { data: Uint8Array; stream_seq: number }][];
   max_event_ms: number;
 }
 
 /**
- * What the first deliveries of a pull batch turn into: one feature partial per (tenant, partition) that
- * aggregates every message of the tenant (`covers` = their stream sequences, ascending), and each
- * message's span partials. Malformed messages are left out of everything and returned with their error.
+ * What the first deliveries of a pull batch turn into: one feature partial per (tenant, feature partition)
+ * that aggregates every message of the tenant (`covers` = their stream sequences, ascending), and one span
+ * partial per (tenant, span partition) with the same covers. Malformed messages are left out of
+ * everything and returned with their error.
  */
 export function batchPartialsFor<M extends { subject: string; data: Uint8Array; stream_seq: number }>(
   ex: Extractor,
@@ -238,12 +239,22 @@ export function batchPartialsFor<M extends { subject: string; data: Uint8Array; 
     try {
       ({ signal, tenant } = parseOrThrow(m.subject));
       t = tenants.get(tenant);
-      if (t === undefined) tenants.set(tenant, t = { windows: new Map(), good: [], max_event_ms: -Infinity });
+      if (t === undefined) {
+        t = { windows: new Map(), halves: new Map(), resources: [], good: [], max_event_ms: -Infinity };
+        tenants.set(tenant, t);
+      }
       const x = ex.extractInto(signal, tenant, m.data, t.windows);
       items += x.items;
       if (x.max_event_ms > t.max_event_ms) t.max_event_ms = x.max_event_ms;
       t.good.push([signal, m]);
-      spanPartials(out, x, tenant, m.stream_seq, options.span_partitions);
+      const SP = options.span_partitions;
+      for (const h of x.halves) {
+        const p = SP === 1 ? 0 : hash32(h.tr) % SP;
+        const list = t.halves.get(p);
+        if (list === undefined) t.halves.set(p, [h]);
+        else list.push(h);
+      }
+      for (const r of x.resources) t.resources.push(r);
     } catch (e) {
       if (!(e instanceof OtlpScanError)) throw e;
       malformed.push([m, e]);
@@ -272,6 +283,21 @@ export function batchPartialsFor<M extends { subject: string; data: Uint8Array; 
       };
       out.push([subjects.featuresPartial(p), `f/${src}`, encodePartial(m)]);
       partials++;
+    }
+    if (t.resources.length > 0 && !t.halves.has(0)) t.halves.set(0, []);
+    for (const [p, halves] of t.halves) {
+      const src = `b/${covers[0]}/${p}/${tag}`;
+      const m: SpanPartialMessage = {
+        v: 1,
+        tenant,
+        src,
+        covers,
+        partition: p,
+        max_event_ms: t.max_event_ms,
+        halves,
+        resources: p === 0 ? t.resources : [],
+      };
+      out.push([subjects.spans(p), `s/${src}`, encodeHalves(m)]);
     }
   }
   return { out, items, partials, malformed };

@@ -14,7 +14,14 @@
  *
  * An edge belongs to the window of its caller's start time. Watermark = max event time − max_out_of_order;
  * a window closes when the watermark passes its end + max(ttl, allowed lateness), after the halves that
- * could still pair into it have expired. Sources (the JetStream message ids) are deduplicated.
+ * could still pair into it have expired.
+ *
+ * Deduplication by units, as in the window reducer (src/features/window_reducer.ts): a message stands for
+ * input units `<OTLP stream seq>/<span partition>`, its src for a message cut from one OTLP message, its
+ * `covers` for one that carries a pull batch. A message none of whose units was accepted is accepted; one
+ * all of whose units were is a duplicate; one some of whose units were overlaps and is skipped
+ * (`overlapping`): the feature worker then sends every one of its OTLP messages again, one by one
+ * (src/features/feature_worker.ts gives the argument), so every unit is paired exactly once.
  */
 import { DDSketch, type DDSketchJson } from "../features/ddsketch.ts";
 import type { EdgeHalf, ResourceLink } from "./edge_half.ts";
@@ -49,7 +56,15 @@ export interface GraphWindowJson {
 export interface SpanHalvesMessage {
   v: 1;
   tenant: string;
+  /** Unique, deterministic source id ("<otlp stream seq>/<partition>" for one OTLP message's halves). */
   src: string;
+  /**
+   * With `partition`: the OTLP stream sequences of a pull batch whose halves (of traces in span partition
+   * `partition`) the message carries, ascending, i.e. the units `<seq>/<partition>`. Absent: the message
+   * is the one unit `src`.
+   */
+  covers?: number[];
+  partition?: number;
   max_event_ms: number;
   halves: EdgeHalf[];
   resources: ResourceLink[];
@@ -75,7 +90,10 @@ export interface ServiceGraphCounters {
   database_edges: number;
   virtual_edges: number;
   windows_closed: number;
+  /** Messages all of whose units were accepted before (redeliveries, a batch's messages sent again). */
   duplicates: number;
+  /** Messages some but not all of whose units were accepted before: skipped (module docs). */
+  overlapping: number;
   too_late: number;
 }
 
@@ -139,6 +157,7 @@ export class GraphAssembler<T = unknown> {
     virtual_edges: 0,
     windows_closed: 0,
     duplicates: 0,
+    overlapping: 0,
     too_late: 0,
   };
   #maxEvent = -Infinity;
@@ -214,11 +233,20 @@ export class GraphAssembler<T = unknown> {
     }
   }
 
-  accept(m: SpanHalvesMessage, token?: T): { duplicate: boolean } {
-    if (this.#seen.has(m.src)) {
-      this.counters.duplicates++;
+  /**
+   * Accepts a message's halves unless some of its units were accepted before (`duplicate`: all were;
+   * otherwise it overlaps and is counted in `overlapping`); either way `token` is held until the windows
+   * the message fed are closed (at once when it was skipped).
+   */
+  accept(m: SpanHalvesMessage, token?: T): { duplicate: boolean; overlapping: boolean } {
+    const units = m.covers === undefined ? [m.src] : m.covers.map((seq) => `${seq}/${m.partition}`);
+    let seen = 0;
+    for (const u of units) if (this.#seen.has(u)) seen++;
+    if (seen > 0) {
+      if (seen === units.length) this.counters.duplicates++;
+      else this.counters.overlapping++;
       if (token !== undefined) this.#tokens.push({ token, until: -Infinity });
-      return { duplicate: true };
+      return { duplicate: seen === units.length, overlapping: seen < units.length };
     }
     const t = m.tenant;
     let maxSt = -Infinity;
@@ -263,7 +291,7 @@ export class GraphAssembler<T = unknown> {
     }
     if (m.max_event_ms > this.#maxEvent) this.#maxEvent = m.max_event_ms;
     const until = Math.floor(maxSt / this.window_ms) * this.window_ms + this.window_ms;
-    this.#seen.set(m.src, until + this.ttl_ms + 3 * this.window_ms);
+    for (const u of units) this.#seen.set(u, until + this.ttl_ms + 3 * this.window_ms);
     if (token !== undefined) this.#tokens.push({ token, until });
     // memory bound: expire the oldest callers early
     while (this.#callers.size + this.#callees.size > this.max_pending) {
@@ -272,7 +300,7 @@ export class GraphAssembler<T = unknown> {
       map.delete(k);
       this.#expire(p);
     }
-    return { duplicate: false };
+    return { duplicate: false, overlapping: false };
   }
 
   /**

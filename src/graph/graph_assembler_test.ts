@@ -123,3 +123,48 @@ Deno.test("GraphAssembler ignores duplicate sources and counts halves for closed
   assertEquals(g.counters.duplicates, 1);
   assertEquals(g.counters.too_late, 1);
 });
+
+Deno.test("GraphAssembler accepts each unit once however redelivery regroups batches and single messages", () => {
+  // units: one OTLP message (stream seq i + 1) each; batches of 5 consecutive units
+  const singles = messages().map((m, i): SpanHalvesMessage => ({ ...m, src: `${i + 1}/0` }));
+  const batches: SpanHalvesMessage[] = [];
+  for (let i = 0; i < singles.length; i += 5) {
+    const part = singles.slice(i, i + 5);
+    batches.push({
+      v: 1,
+      tenant: "default",
+      src: `b/${i + 1}/0/x`,
+      covers: part.map((_, j) => i + 1 + j),
+      partition: 0,
+      max_event_ms: Math.max(...part.map((m) => m.max_event_ms)),
+      halves: part.flatMap((m) => m.halves),
+      resources: [],
+    });
+  }
+  const want = run(singles).windows;
+  const r = rng(9);
+  for (let trial = 0; trial < 20; trial++) {
+    // each batch is either stored before any redelivery of its messages (then some come again, as
+    // duplicates), or after one of them (it overlaps: the worker sent all of them again one by one)
+    const stream: SpanHalvesMessage[] = [];
+    let overlaps = 0, dups = 0;
+    batches.forEach((b, k) => {
+      const own = singles.slice(5 * k, 5 * k + 5);
+      if (r() < 0.5) {
+        stream.push(b);
+        const again = own.filter(() => r() < 0.5);
+        stream.push(...again);
+        dups += again.length;
+      } else {
+        const [first, ...rest] = shuffle(own, r);
+        stream.push(first, b, ...rest);
+        if (rest.length > 0) overlaps++;
+        else dups++; // a batch of one message is all seen
+      }
+    });
+    const got = run(stream);
+    assertEquals(got.windows, want);
+    assertEquals(got.counters.overlapping, overlaps);
+    assertEquals(got.counters.duplicates, dups);
+  }
+});

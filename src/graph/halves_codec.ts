@@ -12,24 +12,27 @@
  * Layout (little endian; `uv` = unsigned LEB128 varint, `str` = uv length + UTF-8, `f64` = double):
  *
  * ```
- * message  := 0x56 0x48 0x01 (magic "VH", version 1)  str tenant  str src  f64 max_event_ms
+ * message  := 0x56 0x48 0x02 (magic "VH", version 2)  str tenant  str src  f64 max_event_ms  covers
  *             uv n_strings  str*n_strings                 (table of svc, peer, pk, pod, host values)
  *             uv n_halves  half*n_halves  uv n_resources  resource*n_resources  str ids
  * half     := uv svc  uv k  uv e  uv peer  uv pk  f64 st  f64 d  uv |tr|  uv |id|  uv |par|
  * resource := uv svc  uv pod  uv host  f64 t
+ * covers   := uv 0                                              (the message stands for its src alone)
+ *           | uv n_covers  uv partition  uv seq0  Δseq (uv)*(n_covers-1)     (ascending OTLP sequences)
  * ```
  *
  * svc, peer, pk, pod and host are indexes into the string table. `ids` is every half's trace id, span id
  * and parent span id (hex, as in {@link EdgeHalf}) concatenated, and |x| their lengths in UTF-16 units:
  * one decode call gives one flat string that the ids are sliced from (building each id from bytes made
  * the assembler's Map keys slower to hash than JSON's). Decoding is strict: truncation, bad magic or
- * version, indexes out of the table, id lengths past the column or trailing bytes throw RangeError.
+ * version, indexes out of the table, id lengths past the column or trailing bytes throw RangeError. Version 1
+ * (no covers section) is still read.
  */
 import { ByteWriter } from "../core/binary/byte_writer.ts";
 import type { SpanHalvesMessage } from "./graph_assembler.ts";
 import type { EdgeHalf, ResourceLink } from "./edge_half.ts";
 
-const MAGIC0 = 0x56, MAGIC1 = 0x48, VERSION = 1;
+const MAGIC0 = 0x56, MAGIC1 = 0x48, VERSION = 2;
 
 export function isBinaryHalves(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === MAGIC0 && bytes[1] === MAGIC1;
@@ -64,6 +67,12 @@ export function encodeHalves(msg: SpanHalvesMessage): Uint8Array {
   w.str(msg.tenant);
   w.str(msg.src);
   w.f64(msg.max_event_ms);
+  const covers = msg.covers ?? [];
+  w.uv(covers.length);
+  if (covers.length > 0) {
+    w.uv(msg.partition ?? 0);
+    for (let i = 0; i < covers.length; i++) w.uv(i === 0 ? covers[0] : covers[i] - covers[i - 1]);
+  }
   w.uv(table.size);
   for (const s of table.keys()) w.str(s);
   w.uv(hs.length);
@@ -100,7 +109,10 @@ function bad(what: string, pos: number): never {
 /** Decodes a binary span halves message. Throws RangeError naming the offset when it is not one. */
 export function decodeHalves(bytes: Uint8Array): SpanHalvesMessage {
   if (!isBinaryHalves(bytes)) bad("the magic bytes are missing", 0);
-  if (bytes[2] !== VERSION) bad(`version ${bytes[2]} is not supported (expected ${VERSION})`, 2);
+  const version = bytes[2];
+  if (version !== VERSION && version !== 1) {
+    bad(`version ${version} is not supported (expected 1 or ${VERSION})`, 2);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.length;
   let pos = 3;
@@ -128,6 +140,14 @@ export function decodeHalves(bytes: Uint8Array): SpanHalvesMessage {
   const tenant = utf8(uv());
   const src = utf8(uv());
   const max_event_ms = f64();
+  let covers: number[] | undefined, partition: number | undefined;
+  const nCovers = version === 1 ? 0 : uv();
+  if (nCovers > 0) {
+    if (nCovers > n - pos) bad(`${nCovers} covered sequences cannot fit`, pos);
+    partition = uv();
+    covers = new Array(nCovers);
+    for (let i = 0; i < nCovers; i++) covers[i] = i === 0 ? uv() : covers[i - 1] + uv();
+  }
   const nStr = uv();
   if (nStr > n - pos) bad(`${nStr} strings cannot fit`, pos);
   const table: string[] = new Array(nStr);
@@ -166,5 +186,10 @@ export function decodeHalves(bytes: Uint8Array): SpanHalvesMessage {
   }
   if (at !== ids.length) bad(`${ids.length - at} id characters are left over`, pos);
   if (pos !== n) bad(`${n - pos} trailing bytes follow the message`, pos);
-  return { v: 1, tenant, src, max_event_ms, halves, resources };
+  const msg: SpanHalvesMessage = { v: 1, tenant, src, max_event_ms, halves, resources };
+  if (covers !== undefined) {
+    msg.covers = covers;
+    msg.partition = partition;
+  }
+  return msg;
 }

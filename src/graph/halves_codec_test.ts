@@ -85,7 +85,45 @@ Deno.test("decodeHalves() throws RangeError for truncation, trailing bytes, bad 
   const longer = new Uint8Array(bytes.length + 1);
   longer.set(bytes);
   throws(() => decodeHalves(longer), /1 trailing bytes/);
-  const v2 = bytes.slice();
-  v2[2] = 2;
-  throws(() => decodeHalves(v2), /version 2 is not supported/);
+  const v3 = bytes.slice();
+  v3[2] = 3;
+  throws(() => decodeHalves(v3), /version 3 is not supported/);
+});
+
+Deno.test("decodeHalves() reads the covers of a batch message back, and version 1 messages (no covers)", () => {
+  const half = {
+    tr: "0a".repeat(16),
+    id: "0b".repeat(8),
+    par: "0c".repeat(8),
+    svc: "a",
+    k: 3,
+    st: 5,
+    d: 2.5,
+    e: 1 as const,
+    peer: "db",
+    pk: "database",
+  };
+  const batch: SpanHalvesMessage = {
+    v: 1,
+    tenant: "t",
+    src: "b/7/3/x1",
+    covers: [7, 9, 300, 301],
+    partition: 3,
+    max_event_ms: 12,
+    halves: [half],
+    resources: [],
+  };
+  assertEquals(decodeHalves(encodeHalves(batch)), batch);
+  // version 1: the same bytes without the covers section (one 0 byte after max_event_ms)
+  const one: SpanHalvesMessage = { ...batch, src: "7/3", covers: undefined, partition: undefined };
+  delete one.covers;
+  delete one.partition;
+  const v2 = encodeHalves(one);
+  const at = 3 + 1 + 1 + 1 + 3 + 8; // magic+version, tenant "t", src "7/3", max_event_ms
+  assertEquals(v2[at], 0);
+  const v1 = new Uint8Array(v2.length - 1);
+  v1.set(v2.subarray(0, at));
+  v1.set(v2.subarray(at + 1), at);
+  v1[2] = 1;
+  assertEquals(decodeHalves(v1), one);
 });
