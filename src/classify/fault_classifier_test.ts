@@ -76,6 +76,11 @@ Deno.test("indicatorFamily() reads Vigil's and datasets' indicator names", () =>
 Deno.test("classifyFault() reads network errors, restarts and what callers observed", () => {
   assert.equal(indicatorFamily("k8s.pod.network.errors"), "network");
   assert.equal(indicatorFamily("edge_in_errors"), "callers");
+  assert.equal(indicatorFamily("EdgeLatencyP50(s)<-frontend@source"), "callers");
+  assert.equal(indicatorFamily("NodeCpuUsageRate(%)"), "host");
+  assert.equal(indicatorFamily("system.cpu.utilization"), "host");
+  assert.equal(indicatorFamily("NetworkReceiveBytes"), "volume");
+  assert.equal(indicatorFamily("SyscallRead"), "volume");
   // callers see it slow, its own spans are not: a delay on its egress
   assert.equal(classify({ edge_in_latency_p90: 60 }), "network_delay");
   // slow and losing packets

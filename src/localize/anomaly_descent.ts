@@ -22,7 +22,8 @@
 import type { LocalizeInput, Localizer, RootCauseCandidate } from "../core/rca.ts";
 import { effectScale, quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 import { fmt } from "./baro.ts";
-import { isOwnResource } from "./indicator_family.ts";
+import { familyWeight, indicatorFamily, isOwnResource } from "./indicator_family.ts";
+import { collectEvidence } from "./multimodal/evidence.ts";
 import { logPointers } from "./log_pointers.ts";
 import { onsetIndex, sortCandidates } from "./onset.ts";
 
@@ -37,10 +38,22 @@ export interface AnomalyDescentOptions {
   exclude_indicators?: readonly string[];
   /** Indicators scored in both directions (a fall counts too). @default ["rate", "edge_in_calls"] */
   two_sided_indicators?: readonly string[];
+  /**
+   * Windows after the onset a gauge or a percentile must hold its change for: its change is the k-th
+   * largest of its windows since the onset (all of them when fewer), so one jumpy window (the tail
+   * percentile of a pod that served a handful of requests) does not decide. Counts keep their largest.
+   * @default 2
+   */
+  persistence_windows?: number;
+  /** Weight of the traces' evidence (server spans that collapsed, calls to callees that vanished). @default 0.7 */
+  trace_weight?: number;
 }
 
 interface Moved {
+  /** The robust change, weighted by what its family says about the service ({@link familyWeight}). */
   z: number;
+  /** The robust change itself. */
+  raw?: number;
   indicator: string;
   median: number;
   peak: number;
@@ -50,6 +63,8 @@ interface Moved {
   resource?: Moved;
   /** Evidence, where not a plain indicator's change. */
   note?: string;
+  /** What the service did itself (its spans, its calls): not inherited from a callee. */
+  own_doing?: boolean;
 }
 
 /**
@@ -63,6 +78,59 @@ export const CALLER_LOGS = "callers_log_errors";
 
 const EDGE_PREFIX = "edge_in_";
 
+/** `X<-caller` or `X<-caller@side`: X of this service as `caller` measured it (src/replay/nezha.ts). */
+const CALLER_VIEW = /<-([^\s<@]+)(?:@(?:source|destination))?$/;
+
+interface IndicatorChange {
+  readonly indicator: string;
+  /** The robust change held for `persistence` windows. */
+  readonly raw: number;
+  readonly median: number;
+  /** The value at that change. */
+  readonly peak: number;
+}
+
+/** A change of weight w in log space: w·ln(1 + z) = ln(1 + score). */
+function scoreOf(raw: number, w: number): number {
+  return w === 1 ? raw : Math.expm1(w * Math.log1p(Math.max(0, raw)));
+}
+
+/**
+ * The robust change of one series after window `t0` against the median of the windows before it: the
+ * `persistence`-th largest (all of them when fewer), with the scale of src/detect/robust_effect.ts. Null
+ * without a baseline or without a value since.
+ */
+export function indicatorChange(
+  col: ArrayLike<number>,
+  t0: number,
+  options: { relative_floor: number; two_sided: boolean; persistence: number },
+): { raw: number; median: number; peak: number } | null {
+  const base = sortedFinite(col, 0, t0);
+  if (base.length === 0) return null;
+  const median = quantileSorted(base, 0.5);
+  const iqr = quantileSorted(base, 0.75) - quantileSorted(base, 0.25);
+  // a count (per window) has integers throughout; a rate that was 0 until the onset is not one
+  let integral = true;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (Number.isFinite(v) && !(v >= 0 && Number.isInteger(v))) integral = false;
+  }
+  const scale = effectScale(median, iqr, { relative_floor: options.relative_floor, count: integral });
+  const changes: [number, number][] = [];
+  for (let i = t0; i < col.length; i++) {
+    const v = col[i];
+    if (!Number.isFinite(v)) continue;
+    const d = (v - median) / scale;
+    changes.push([Math.min(MAX_Z, options.two_sided ? Math.abs(d) : d), v]);
+  }
+  if (changes.length === 0) return null;
+  changes.sort((a, b) => b[0] - a[0]);
+  // (a count keeps its largest: its scale has the Poisson floor already, and a sparse count's second
+  // window says more about the Poisson draw than about the fault)
+  const [raw, peak] = changes[integral ? 0 : Math.min(options.persistence, changes.length) - 1];
+  return { raw, median, peak };
+}
+
 /** The largest robust change of every service's indicators after the onset. */
 export function serviceAnomalies(
   input: LocalizeInput,
@@ -73,38 +141,56 @@ export function serviceAnomalies(
   const rel = options.relative_floor ?? 0.05;
   const exclude = new Set(options.exclude_indicators ?? ["error_rate"]);
   const twoSided = new Set(options.two_sided_indicators ?? ["rate", "edge_in_calls"]);
+  const persistence = Math.max(1, options.persistence_windows ?? 2);
+  const discount = options.explained_discount ?? 0.9;
+  const threshold = options.anomalous_z ?? 5;
+  // every indicator's change, then each service's largest own resource change
+  const changed = new Map<string, IndicatorChange[]>();
+  const ownResource = new Map<string, number>();
+  for (const [service, indicators] of frame.series) {
+    const list: IndicatorChange[] = [];
+    for (const [indicator, col] of indicators) {
+      if (exclude.has(indicator)) continue;
+      const family = indicatorFamily(indicator);
+      const c = indicatorChange(col, t0, {
+        relative_floor: rel,
+        two_sided: twoSided.has(indicator),
+        // latencies (percentiles of what a window's requests took, as the service or its callers saw
+        // them) must hold their change; a resource or a count's largest window is its own
+        persistence: family === "latency" || family === "callers" ? persistence : 1,
+      });
+      if (!c) continue;
+      list.push({ indicator, ...c });
+      if (isOwnResource(indicator)) ownResource.set(service, Math.max(ownResource.get(service) ?? 0, c.raw));
+    }
+    changed.set(service, list);
+  }
   const out = new Map<string, Moved>();
   for (const [service, indicators] of frame.series) {
     let best: Moved = { z: 0, indicator: "", median: NaN, peak: NaN };
     let own: Moved = best;
     let resource: Moved = best;
-    for (const [indicator, col] of indicators) {
-      if (exclude.has(indicator)) continue;
-      const base = sortedFinite(col, 0, t0);
-      if (base.length === 0) continue;
-      const med = quantileSorted(base, 0.5);
-      const iqr = quantileSorted(base, 0.75) - quantileSorted(base, 0.25);
-      // a count (per window) has integers throughout; a rate that was 0 until the onset is not one
-      let integral = true;
-      for (const v of col) if (Number.isFinite(v) && !(v >= 0 && Number.isInteger(v))) integral = false;
-      const scale = effectScale(med, iqr, { relative_floor: rel, count: integral });
-      const both = twoSided.has(indicator);
-      for (let i = t0; i < col.length; i++) {
-        const v = col[i];
-        if (!Number.isFinite(v)) continue;
-        const d = (v - med) / scale;
-        const z = Math.min(MAX_Z, both ? Math.abs(d) : d);
-        if (z > best.z || (z === best.z && indicator < best.indicator)) {
-          best = { z, indicator, median: med, peak: v };
-        }
-        if (!indicator.startsWith(EDGE_PREFIX) && (z > own.z || (z === own.z && indicator < own.indicator))) {
-          own = { z, indicator, median: med, peak: v };
-        }
-        if (
-          isOwnResource(indicator) && (z > resource.z || (z === resource.z && indicator < resource.indicator))
-        ) {
-          resource = { z, indicator, median: med, peak: v };
-        }
+    for (const { indicator, raw, median: med, peak: v } of changed.get(service)!) {
+      const family = indicatorFamily(indicator);
+      let z = scoreOf(raw, familyWeight(family));
+      // What a caller measured of its calls (`X<-caller@source`) includes its own side: a caller whose own
+      // resource is saturated measures every callee slow. Its view counts for what that does not explain.
+      const caller = CALLER_VIEW.exec(indicator)?.[1];
+      const callerRes = caller !== undefined ? ownResource.get(caller) ?? 0 : 0;
+      if (callerRes >= threshold && z > 0) {
+        const share = Math.min(1, Math.log1p(callerRes) / Math.log1p(z));
+        z = Math.expm1(Math.log1p(z) * (1 - discount * share));
+      }
+      if (z > best.z || (z === best.z && indicator < best.indicator)) {
+        best = { z, raw, indicator, median: med, peak: v };
+      }
+      if (family !== "callers" && (z > own.z || (z === own.z && indicator < own.indicator))) {
+        own = { z, raw, indicator, median: med, peak: v };
+      }
+      if (
+        isOwnResource(indicator) && (z > resource.z || (z === resource.z && indicator < resource.indicator))
+      ) {
+        resource = { z, raw, indicator, median: med, peak: v };
       }
     }
     // A service that reported just before the onset and has not reported since stopped: the strongest
@@ -120,6 +206,33 @@ export function serviceAnomalies(
       best = own = { z: MAX_Z, indicator: "rate", median: NaN, peak: NaN };
     }
     if (best.indicator !== "") out.set(service, { ...best, own, resource });
+  }
+  const traceWeight = options.trace_weight ?? 0.7;
+  if (traceWeight > 0) {
+    // What the traces say a service did itself: its server spans collapsed (it answers without doing its
+    // work), or its calls to a callee vanished while its own traffic held (it gives up mid-request).
+    for (const [service, e] of collectEvidence(input)) {
+      const cur = out.get(service);
+      if (cur && Number.isNaN(cur.median)) continue; // stopped reporting says more
+      for (const family of ["duration_collapse", "traffic_loss"] as const) {
+        const f = e.families.get(family);
+        if (!f || !(f.z > 0)) continue;
+        const z = scoreOf(f.z, traceWeight);
+        const m = out.get(service);
+        if (m && m.z >= z) continue;
+        out.set(service, {
+          z,
+          raw: f.z,
+          indicator: f.indicator,
+          median: 0,
+          peak: 0,
+          note: f.detail,
+          own_doing: true,
+          own: m?.own ?? m,
+          resource: m?.resource,
+        });
+      }
+    }
   }
   return out;
 }
@@ -175,12 +288,19 @@ export class AnomalyDescentLocalizer implements Localizer {
     }
     const discount = this.options.explained_discount ?? 0.9;
     const callees = new Map<string, Set<string>>();
-    for (const e of input.graph?.edges ?? []) {
-      const callee = serviceOfPeer(e.callee, moved);
-      if (e.caller === callee) continue;
-      let s = callees.get(e.caller);
-      if (!s) callees.set(e.caller, s = new Set());
+    const link = (caller: string, callee: string) => {
+      if (caller === callee) return;
+      let s = callees.get(caller);
+      if (!s) callees.set(caller, s = new Set());
       s.add(callee);
+    };
+    for (const e of input.graph?.edges ?? []) link(e.caller, serviceOfPeer(e.callee, moved));
+    // a caller's view of a service names an edge, where traces missed it
+    for (const [service, indicators] of input.frame.series) {
+      for (const name of indicators.keys()) {
+        const caller = CALLER_VIEW.exec(name)?.[1];
+        if (caller !== undefined && input.frame.series.has(caller)) link(caller, service);
+      }
     }
     const s = (svc: string) => Math.log1p(Math.max(0, moved.get(svc)?.z ?? 0));
     const out: RootCauseCandidate[] = [];
@@ -192,7 +312,7 @@ export class AnomalyDescentLocalizer implements Localizer {
       if (named !== undefined) {
         explainedBy = named;
         share = 1;
-      } else if (m.z >= threshold && !isOwnResource(m.indicator) && !Number.isNaN(m.median)) {
+      } else if (m.z >= threshold && !isOwnResource(m.indicator) && !m.own_doing && !Number.isNaN(m.median)) {
         // (a resource of its own that moved is not inherited from a callee, nor is having stopped)
         for (const c of callees.get(service) ?? []) {
           if ((moved.get(c)?.z ?? 0) < threshold) continue;

@@ -117,7 +117,7 @@ Deno.test("AnomalyDescentLocalizer.localize() names the saturated resource behin
     series: new Map([
       [
         "cart",
-        new Map([["latency_p90", col((t) => (t >= ONSET ? 900 : 20 + noise(t)))], [
+        new Map([["latency_p90", col((t) => (t >= ONSET ? 9000 : 20 + noise(t)))], [
           "cpu",
           col((t) => (t >= ONSET ? 50 + cpuRise : 50 + noise(t))),
         ]]),
@@ -137,4 +137,69 @@ Deno.test("AnomalyDescentLocalizer.localize() names the saturated resource behin
   const [flat] = new AnomalyDescentLocalizer().localize({ anomaly_start_ms: ONSET * STEP, frame: frame(0) });
   assert.equal(flat.indicator, "latency_p90");
   assert.equal(flat.score, saturated.score);
+});
+
+const frameOf = (series: [string, [string, Float64Array][]][]) => ({
+  times_ms: Array.from({ length: N }, (_, t) => t * STEP),
+  step_ms: STEP,
+  series: new Map(series.map(([s, inds]) => [s, new Map(inds)])),
+});
+
+Deno.test("AnomalyDescentLocalizer.localize() needs a latency to hold its change for two windows", () => {
+  const ranked = new AnomalyDescentLocalizer().localize({
+    anomaly_start_ms: ONSET * STEP,
+    frame: frameOf([
+      // one window's tail percentile of a pod that served a handful of requests
+      ["email", [["latency_p99", col((t) => (t === ONSET + 2 ? 1e6 : 100.5 + noise(t)))]]],
+      ["cart", [["cpu", col((t) => (t >= ONSET ? 80 : 50 + noise(t)))]]],
+    ]),
+  });
+  assert.equal(ranked[0].service, "cart");
+  const once = new AnomalyDescentLocalizer({ persistence_windows: 1 }).localize({
+    anomaly_start_ms: ONSET * STEP,
+    frame: frameOf([
+      ["email", [["latency_p99", col((t) => (t === ONSET + 2 ? 1e6 : 100.5 + noise(t)))]]],
+      ["cart", [["cpu", col((t) => (t >= ONSET ? 80 : 50 + noise(t)))]]],
+    ]),
+  });
+  assert.equal(once[0].service, "email", "with persistence_windows 1 the single window wins");
+});
+
+Deno.test("AnomalyDescentLocalizer.localize() reads host gauges as the node's, not the pod's", () => {
+  const ranked = new AnomalyDescentLocalizer().localize({
+    anomaly_start_ms: ONSET * STEP,
+    frame: frameOf([
+      ["pay", [["NodeCpuUsageRate(%)", col((t) => (t >= ONSET ? 95 : 40 + noise(t)))]]],
+      ["cart", [["cpu", col((t) => (t >= ONSET ? 70 : 50 + noise(t)))]]],
+    ]),
+  });
+  assert.equal(ranked[0].service, "cart");
+});
+
+Deno.test("AnomalyDescentLocalizer.localize() discounts what a CPU-starved caller measured of its callees", () => {
+  const ranked = new AnomalyDescentLocalizer().localize({
+    anomaly_start_ms: ONSET * STEP,
+    frame: frameOf([
+      ["web", [["cpu", col((t) => (t >= ONSET ? 400 : 40 + noise(t)))]]],
+      // web's own slowness shows in its client-side view of every callee
+      ["cart", [["EdgeLatencyP50(s)<-web@source", col((t) => (t >= ONSET ? 50 : 1 + noise(t) / 10))]]],
+      ["ads", [["EdgeLatencyP50(s)<-web@source", col((t) => (t >= ONSET ? 40 : 1 + noise(t) / 10))]]],
+    ]),
+  });
+  assert.equal(ranked[0].service, "web");
+});
+
+Deno.test("AnomalyDescentLocalizer.localize() takes an edge from a caller's view where the graph lacks it", () => {
+  const ranked = new AnomalyDescentLocalizer().localize({
+    anomaly_start_ms: ONSET * STEP,
+    graph: { nodes: [], edges: [] },
+    frame: frameOf([
+      // checkout waits for currency: what its callers see of it rises more than currency's own rise
+      ["checkout", [["EdgeLatencyP50(s)<-web@source", col((t) => (t >= ONSET ? 90 : 10 + noise(t)))]]],
+      ["currency", [["EdgeLatencyP50(s)<-checkout@source", col((t) => (t >= ONSET ? 60 : 10 + noise(t)))]]],
+      ["web", [["latency_p90", col((t) => 30 + noise(t))]]],
+    ]),
+  });
+  assert.equal(ranked[0].service, "currency");
+  assert.match(ranked[1].evidence.join(" "), /callee currency/);
 });

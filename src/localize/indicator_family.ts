@@ -14,12 +14,20 @@ export type IndicatorFamily =
   | "traffic"
   | "restarts"
   | "callers"
+  | "host"
+  | "volume"
   | "other";
 
 /** The family of an indicator, by name. */
 export function indicatorFamily(name: string): IndicatorFamily {
   const n = name.toLowerCase();
   if (n.startsWith("edge_in_") || n.startsWith("callers_")) return "callers"; // what callers observed (src/incident/edge_indicators.ts)
+  // `X<-caller` / `X<-caller@side`: X of this service as a caller measured it (src/replay/nezha.ts)
+  if (/<-[^\s<]+$/.test(n)) return "callers";
+  // the host's (node's) gauges: every pod on the node shares them
+  if (/^(node|host)|^system\.|^k8s\.node\./.test(n)) return "host";
+  // bytes and system calls move with the load, whatever its cause
+  if (/syscall|bytes|network\.io|disk\.io$/.test(n)) return "volume";
   if (/restart|oomkill|oom_kill/.test(n)) return "restarts";
   if (/network|packet|retrans|tcp/.test(n)) return "network"; // network errors are the network's
   if (/success/.test(n)) return "success";
@@ -31,6 +39,15 @@ export function indicatorFamily(name: string): IndicatorFamily {
   if (/net|bytes|packet|retrans|tcp/.test(n)) return "network";
   if (/lod|load|workload|throughput|rps|qps|count|calls|requests|ops/.test(n)) return "traffic";
   return "other";
+}
+
+/**
+ * How much a change of a family says about the service itself, in [0, 1] (a weight in log space: a family
+ * of weight w adds w·ln(1 + z)). A service's own latency is mostly what it waits for (0.3); the volume
+ * of bytes and system calls follows its load (0.3); host gauges are shared by every pod on the node (0).
+ */
+export function familyWeight(family: IndicatorFamily): number {
+  return family === "latency" || family === "volume" ? 0.3 : family === "host" ? 0 : 1;
 }
 
 /**
