@@ -20,6 +20,8 @@ export interface Classification {
   /** In (0, 1]: how clearly the winning rule beat the others. */
   readonly confidence: number;
   readonly evidence: readonly string[];
+  /** The indicator of the winning family, where it names one (a resource fault: its resource). */
+  readonly indicator?: string;
 }
 
 export interface ClassifyOptions {
@@ -240,5 +242,12 @@ export function classifyFault(
   if (callerLogs >= moved) evidence.push(callerLogEvidence);
   if (gaps) evidence.push("reported every window before the onset, has missed windows since");
   if (logShift >= moved) evidence.push(`log template "${logIndicator}" surged (${logShift.toFixed(1)} sd)`);
-  return { fault_type: winner, confidence: Math.min(1, (score - runnerUp) / score + 0.2), evidence };
+  // a resource fault names the resource indicator that moved most (the localizer may name another one)
+  const own = winner === "cpu" || winner === "memory" || winner === "disk" ? fam.get(winner) : undefined;
+  return {
+    fault_type: winner,
+    confidence: Math.min(1, (score - runnerUp) / score + 0.2),
+    evidence,
+    ...(own ? { indicator: own.indicator } : {}),
+  };
 }

@@ -28,13 +28,18 @@ export function serviceRank(outcome: CaseOutcome): number {
 
 /**
  * Names that mean the same indicator across datasets and localizers: Nezha's root-cause file names a
- * trace-derived "NetworkP90(ms)" that its metric files carry as the pods' P90 latencies.
+ * trace-derived "NetworkP90(ms)" that its metric files carry as the pods' P90 latencies. The latency of
+ * calls into the service as its callers measure it (Vigil's `edge_in_latency_*`, Nezha's edge files as
+ * `EdgeLatencyP50(s)<-caller@side`) measures the same network path: see {@link NETWORK_LATENCY_VIEWS}.
  */
 const INDICATOR_ALIASES: Readonly<Record<string, readonly string[]>> = {
   "networkp90(ms)": ["podclientlatencyp90(s)", "podserverlatencyp90(s)", "network_delay", "latency_p90"],
   "cpuusagerate(%)": ["cpuusage(m)", "cpu"],
   "memoryusagerate(%)": ["memoryusage(mi)", "mem", "memory"],
 };
+
+/** Callers' view of the latency of calls into a service (what a network delay on its path raises). */
+const NETWORK_LATENCY_VIEWS = /^(edge_in_latency_p\d+|edgelatencyp\d+\(s\)<-.+)$/;
 
 /**
  * Whether a candidate's indicator names the labelled one: equal ignoring case, a documented alias, or, for
@@ -45,6 +50,7 @@ export function indicatorMatches(candidate: string | undefined, label: string | 
   const c = candidate.trim().toLowerCase(), l = label.trim().toLowerCase();
   if (c === l) return true;
   if (INDICATOR_ALIASES[l]?.includes(c)) return true;
+  if (l === "networkp90(ms)" && NETWORK_LATENCY_VIEWS.test(c)) return true;
   if (l.includes("_") && !/^[a-z]+_\d+$/.test(l)) {
     const stripped = c.replace(/\s*<\*>\s*/g, " ").trim();
     return l.split("_").some((event) => event.trim() === c || event.trim() === stripped);

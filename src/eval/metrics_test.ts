@@ -73,6 +73,11 @@ Deno.test("indicatorAcAtK() needs the right service and indicator, over labelled
 Deno.test("indicatorMatches() accepts case, aliases and either event of a Nezha log pair", () => {
   strictEqual(indicatorMatches("CPUUSAGERATE(%)", "CpuUsageRate(%)"), true);
   strictEqual(indicatorMatches("PodServerLatencyP90(s)", "NetworkP90(ms)"), true);
+  // the callers' view of the latency into the service is the network path's latency too
+  strictEqual(indicatorMatches("EdgeLatencyP50(s)<-frontend@source", "NetworkP90(ms)"), true);
+  strictEqual(indicatorMatches("edge_in_latency_p90", "NetworkP90(ms)"), true);
+  strictEqual(indicatorMatches("edge_in_errors", "NetworkP90(ms)"), false);
+  strictEqual(indicatorMatches("EdgeLatencyP50(s)<-frontend@source", "CpuUsageRate(%)"), false);
   strictEqual(indicatorMatches("Charge successfully", "Start charge card_Charge successfully"), true);
   strictEqual(indicatorMatches("lat_50", "lat_90"), false);
   strictEqual(indicatorMatches(undefined, "cpu"), false);

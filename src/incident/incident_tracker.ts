@@ -308,7 +308,12 @@ export class IncidentTracker {
       revision,
       root_causes: ordered.map((c) => ({
         service: c.service,
-        ...(c.indicator ? { indicator: c.indicator } : {}),
+        // the root's indicator agrees with its fault type (a memory fault that also raised CPU names memory)
+        ...(c === top && cls.indicator
+          ? { indicator: cls.indicator }
+          : c.indicator
+          ? { indicator: c.indicator }
+          : {}),
         score: c.score,
         evidence: [...c.evidence],
       })),

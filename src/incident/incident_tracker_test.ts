@@ -244,3 +244,22 @@ Deno.test("IncidentTracker.step() takes the fault type of a localizer that types
   assert.deepEqual(types(baro), new Set(["cpu"]));
   assert.deepEqual(types(typing), new Set(["memory"]));
 });
+
+Deno.test("IncidentTracker.step() names the root's indicator after its resource fault type", () => {
+  const baro = new BaroLocalizer();
+  // a localizer that names what payment's callers felt, while payment's own CPU is what moved
+  const symptomatic: Localizer = {
+    name: "symptomatic",
+    localize: (input) => baro.localize(input).map((c) => ({ ...c, indicator: "latency_p99" })),
+  };
+  const tracker = new IncidentTracker({ tenant: "acme", localizer: symptomatic });
+  const out = [];
+  for (let t = ONSET; t < N; t++) {
+    out.push(...tracker.step(t * STEP, services.map((s) => det(s, t, s === "payment")), { frame, graph }));
+  }
+  assert(out.length > 0);
+  for (const r of out) {
+    assert.equal(r.fault_type, "cpu");
+    assert.equal(r.root_causes[0].indicator, "cpu");
+  }
+});
