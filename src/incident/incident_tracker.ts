@@ -19,6 +19,9 @@ import { incidentId } from "./incident_id.ts";
 import type { IncidentRecord } from "./incident_record.ts";
 import { priorityOf, renderReport, severityOf } from "./incident_report.ts";
 
+/** A new anomaly weaker than this share of an open incident whose root is still at fault is its after-effect. */
+const AFTER_EFFECT_RATIO = 0.5;
+
 export interface IncidentTrackerOptions {
   tenant: string;
   localizer: Localizer;
@@ -148,6 +151,19 @@ export class IncidentTracker {
       if (persistent.length === 0) continue;
       const onset = Math.min(...persistent.map((s) => this.#runs.get(s)![0]));
       const strongest = Math.max(...g.map((s) => strength.get(s) ?? 0));
+      // An after-effect: while an open incident's root is still at fault, a much weaker anomaly linked to
+      // it (or anywhere, without a graph) is its late symptom, not a new incident.
+      const cause = this.#open.find((x) => {
+        const root = x.record.root_causes[0]?.service;
+        return root !== undefined && strength.has(root) && this.#continues(x, root) &&
+          strongest < AFTER_EFFECT_RATIO * x.strength && g.some((s) =>
+            [...x.members].some((m) => linked(m, s))
+          );
+      });
+      if (cause) {
+        for (const m of g) if (!cause.members.has(m)) cause.members.add(m), changed.add(cause);
+        continue;
+      }
       let o = this.#create(time_ms, onset, g, strongest, context);
       // The incident dates from its root cause's run, not from a noisy neighbour's earlier one (which would
       // also hand the localizer a baseline that holds the fault): re-localized from there, it keeps the

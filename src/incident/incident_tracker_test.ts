@@ -263,3 +263,34 @@ Deno.test("IncidentTracker.step() names the root's indicator after its resource 
     assert.equal(r.root_causes[0].indicator, "cpu");
   }
 });
+
+Deno.test("IncidentTracker.step() takes a much weaker late anomaly for the open incident's after-effect", () => {
+  // payment fails hard from window 10 on; long past the join period, orders (its caller) turns mildly
+  // anomalous for a few windows: one incident. The same anomaly as strong as payment's: a second one.
+  const incidents = (ordersSeverity: number) => {
+    const tracker = new IncidentTracker({ tenant: "acme", localizer: stepLocalizer });
+    const frame: MetricFrame = {
+      times_ms: Array.from({ length: 60 }, (_, i) => i * STEP),
+      step_ms: STEP,
+      series: new Map(services.map((s) => [
+        s,
+        new Map([["cpu", Float64Array.from({ length: 60 }, (_, t) => s === "payment" && t >= 10 ? 70 : 20)]]),
+      ])),
+    };
+    const ids = new Set<string>();
+    for (let t = 1; t < 60; t++) {
+      const dets = services.map((s): DetectionResult => {
+        const payment = s === "payment" && t >= 10 && t < 45;
+        const orders = s === "orders" && t >= 30 && t < 34;
+        return {
+          ...det(s, t, payment || orders),
+          severity: payment ? 20 : orders ? ordersSeverity : 0.2,
+        };
+      });
+      for (const r of tracker.step(t * STEP, dets, { frame, graph })) ids.add(r.id);
+    }
+    return ids.size;
+  };
+  assert.equal(incidents(2), 1);
+  assert.equal(incidents(20), 2);
+});
