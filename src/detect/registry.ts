@@ -67,6 +67,8 @@ export const DETECTORS: readonly DetectorSpec[] = [
       "Poisson noise of count indicators (sparse counters do not flap)",
     config: z.strictObject({
       ...windowed,
+      // (an IQR of fewer points is too rough: cold starts raised false incidents)
+      min_history: z.number().int().min(2).default(30).describe("windows before scoring"),
       relative_floor: z.number().min(0).default(0.05).describe("smallest scale as a share of |median|"),
       guard: z.number().min(0).default(30).describe(
         "points scoring above this are kept out of the baseline (0: off)",

@@ -43,7 +43,7 @@ import { SortedWindow, type UnivariateModel } from "./univariate_model.ts";
 export interface RobustEffectOptions {
   /** Baseline length in points. @default 60 */
   window?: number;
-  /** Points needed before scoring. @default 10 */
+  /** Points needed before scoring: an IQR of fewer is too rough (cold starts raised false incidents). @default 30 */
   min_history?: number;
   /** Smallest scale as a share of |median|. @default 0.05 */
   relative_floor?: number;
@@ -84,7 +84,7 @@ export class RobustEffectModel implements UnivariateModel {
   constructor(options: RobustEffectOptions = {}) {
     this.#win = new SortedWindow(options.window ?? 60);
     this.#span = options.window ?? 60;
-    this.#minHistory = options.min_history ?? 10;
+    this.#minHistory = options.min_history ?? 30;
     this.#relFloor = options.relative_floor ?? 0.05;
     this.#guard = options.guard === 0 ? Infinity : options.guard ?? 30;
     this.#adaptAfter = options.adapt_after ?? 30;
