@@ -8,7 +8,7 @@
  *
  *   deno run -A kernels/bench/otlp_scan.ts [--requests 100] [--rounds 9]
  *
- * The requests are those of bench:features (kernels/bench/trace_requests.ts). The Wasm figures include
+ * The requests are those of bench:features (src/features/bench_requests.ts). The Wasm figures include
  * the copy of each request into Wasm memory and the JS side reading every record into the span view.
  * Each round runs every contender once over all requests, in an order rotated per round, timed on this
  * thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID; wall clock elsewhere); a figure is the median over
@@ -28,7 +28,7 @@ import asc from "assemblyscript/asc";
 import { scanTraces, type SpanView } from "../../src/features/otlp_scan.ts";
 import { Extractor } from "../../src/features/extract.ts";
 import { WasmTraceScanner } from "./wasm_scan/otlp_scan_wasm.ts";
-import { SPANS_PER_REQUEST, traceRequest } from "./trace_requests.ts";
+import { SPANS_PER_REQUEST, traceRequest } from "../../src/features/bench_requests.ts";
 
 function arg(name: string, fallback: number): number {
   const i = Deno.args.indexOf(name);

@@ -20,6 +20,7 @@ import { resolveRcaMethod, resolveScorer } from "./methods.ts";
 import { nabPeers, nezhaPeers, type PeerTable, rcdSockshopPeers } from "./peers.ts";
 import type { StreamExtras } from "./stream_eval.ts";
 import type { VigilConfig } from "../config/schema.ts";
+import { incidentEngineOptions } from "../runtime/stages.ts";
 import type { IncidentEngineOptions } from "../incident/incident_engine.ts";
 
 const USAGE =
@@ -415,9 +416,12 @@ export async function main(argv: string[]): Promise<number> {
     const name = args.dataset.slice(4);
     let results;
     try {
-      const engine = args.config
-        ? incidentEngineOptions((await loadConfigFile(args.config)).incidents)
-        : undefined;
+      // (the incidents section of --config; the simulator's own 10 s windows stand)
+      let engine: IncidentEngineOptions | undefined;
+      if (args.config) {
+        const { window_ms: _, ...incidents } = incidentEngineOptions(await loadConfigFile(args.config));
+        engine = incidents;
+      }
       results = (name === "all" ? SIM_TOPOLOGIES : name.split(",")).map((t) =>
         evaluateSimStream(t, { cases: args.cases, seed: args.seed, engine })
       );
@@ -484,20 +488,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
-
-/** The incident engine's options of a config file's `incidents:` section (detector, localizer, ...). */
-function incidentEngineOptions(i: VigilConfig["incidents"]): IncidentEngineOptions {
-  return {
-    history_windows: i.history_windows,
-    detector: i.detector,
-    detector_config: i.detector_config,
-    localizer: i.localizer,
-    localizer_config: i.localizer_config,
-    entry_services: i.entry_services,
-    open_after_windows: i.open_after_windows,
-    recovery_windows: i.recovery_windows,
-  };
-}
 
 async function loadConfigFile(path: string): Promise<VigilConfig> {
   const { loadConfig } = await import("../config/load.ts");

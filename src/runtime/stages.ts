@@ -7,6 +7,23 @@ import type { VigilConfig } from "../config/schema.ts";
 import { type FeatureEngine, startFeatureEngine } from "../features/engine.ts";
 import type { IncidentRecord } from "../incident/incident_record.ts";
 import { startIncidentStage } from "../incident/incident_stage.ts";
+import type { IncidentEngineOptions } from "../incident/incident_engine.ts";
+
+/** The incident engine's options in a config (the live stage and the simulator evaluation share them). */
+export function incidentEngineOptions(config: VigilConfig): IncidentEngineOptions {
+  const i = config.incidents;
+  return {
+    window_ms: config.features.window_ms,
+    history_windows: i.history_windows,
+    detector: i.detector,
+    detector_config: i.detector_config,
+    localizer: i.localizer,
+    localizer_config: i.localizer_config,
+    entry_services: i.entry_services,
+    open_after_windows: i.open_after_windows,
+    recovery_windows: i.recovery_windows,
+  };
+}
 
 export interface StageContext {
   readonly config: VigilConfig;
@@ -78,16 +95,8 @@ const incidents: Stage = {
     const i = config.incidents;
     const engine = (started.get("features") as FeaturesStageHandle | undefined)?.engine;
     const stage = await startIncidentStage(bus, {
-      window_ms: config.features.window_ms,
-      history_windows: i.history_windows,
+      ...incidentEngineOptions(config),
       replay_history_ms: i.replay_history_ms,
-      detector: i.detector,
-      detector_config: i.detector_config,
-      localizer: i.localizer,
-      localizer_config: i.localizer_config,
-      entry_services: i.entry_services,
-      open_after_windows: i.open_after_windows,
-      recovery_windows: i.recovery_windows,
       report_llm: i.report_llm,
       graph: engine?.graph
         ? (t, tenant) => engine.graph!.asOf(t, { tenant, lookback_ms: 30 * config.features.window_ms })

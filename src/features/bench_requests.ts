@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { encodeOtlp } from "../../src/core/otlp/codec.ts";
+import { encodeOtlp } from "../core/otlp/codec.ts";
 
 export const SPANS_PER_REQUEST = 512;
 
