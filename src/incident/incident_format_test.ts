@@ -25,3 +25,11 @@ Deno.test("formatIncident() prints the templated report, or the LLM rewrite mark
   assert(!rewritten.includes(r.report.what_happened), rewritten);
   assert(formatIncident(r, { color: false }).startsWith("2026-01-01T12:00:20.000Z MAJOR P2 inc-"));
 });
+
+Deno.test("renderReport() says a fault type the classifier was unsure of as a guess", () => {
+  const sure = sampleIncident();
+  assert(sure.report.title.includes("CPU exhaustion") && !sure.report.title.includes("possibly"));
+  const guess = sampleIncident({ fault_confidence: 0.3 });
+  assert(guess.report.title.includes("possibly CPU exhaustion"), guess.report.title);
+  assert(guess.report.what_happened.includes("shows possibly CPU exhaustion"), guess.report.what_happened);
+});

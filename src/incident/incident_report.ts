@@ -59,13 +59,18 @@ const PRIORITY_WORDS: Record<number, string> = {
   4: "P4: review when convenient",
 };
 
+/** Fault-type confidence below which the report calls the type a guess (the classifier's fallback is 0.3). */
+const UNSURE_BELOW = 0.4;
+
 export function renderReport(
   record: Omit<IncidentRecord, "report">,
 ): IncidentRecord["report"] {
   const top = record.root_causes[0];
   const service = top?.service ?? "an unknown service";
   const ft = record.fault_type as FaultType | undefined;
-  const cause = ft ? FAULT_WORDS[ft] : "an undetermined fault";
+  // a fault type that barely beat the next one (or a fallback on the indicator's name) is said as a guess
+  const unsure = (record.fault_confidence ?? 1) < UNSURE_BELOW;
+  const cause = ft ? `${unsure ? "possibly " : ""}${FAULT_WORDS[ft]}` : "an undetermined fault";
   const indicator = top?.indicator ? ` (indicator: ${top.indicator})` : "";
   const onset = new Date(record.onset_ms).toISOString();
   const others = record.root_causes.slice(1, 3).map((c) => c.service);
