@@ -21,9 +21,10 @@
  * span halves, 30000), `ack_wait_ms` for the OTLP consumer (30000), `store` (FeatureStoreOptions).
  *
  * Data flow and guarantees: workers ack an OTLP message only after its partials are stored in
- * FEATURE_PARTIALS (deterministic Nats-Msg-Id; a batch partial lists the OTLP sequences it covers, and the
- * reducer merges each sequence once: see feature_worker.ts for the argument); the reducer acks a partial only after every window it
- * touched is published on FEATURES (Nats-Msg-Id `<tenant>/<service>/<window start>`) and the reducer's
+ * FEATURE_PARTIALS (deterministic Nats-Msg-Id; a batch partial lists the OTLP sequences it covers, and
+ * the reducer merges each sequence once: see feature_worker.ts for the argument); the reducer acks a
+ * partial only after every window it touched is published on FEATURES (Nats-Msg-Id
+ * `<tenant>/<service>/<window start>`) and the reducer's
  * state as of those windows is stored (KV `vigil_reducer_state`, src/features/reducer_state_store.ts).
  * Too-late partials are published on `vigil.late.features` and counted. Streams come from
  * nats/streams.json (src/bus/streams.ts); consumers are created here.

@@ -270,34 +270,24 @@ export function batchPartialsFor<M extends { subject: string; data: Uint8Array; 
     if (t.good.length === 0) continue;
     const covers = t.good.map(([, g]) => g.stream_seq).sort((a, b) => a - b);
     const tag = hash32(covers.join(",")).toString(36);
+    // what a batch's feature and span messages share: src b/<first seq>/<p>/<hash of covers>, covers
+    const head = (p: number) => ({
+      v: 1 as const,
+      tenant,
+      src: `b/${covers[0]}/${p}/${tag}`,
+      covers,
+      partition: p,
+      max_event_ms: t.max_event_ms,
+    });
     for (const [p, windows] of byPartition(t.windows.values(), options.feature_partitions)) {
-      const src = `b/${covers[0]}/${p}/${tag}`;
-      const m: BinaryPartial = {
-        v: 1,
-        tenant,
-        src,
-        covers,
-        partition: p,
-        max_event_ms: t.max_event_ms,
-        windows,
-      };
-      out.push([subjects.featuresPartial(p), `f/${src}`, encodePartial(m)]);
+      const m: BinaryPartial = { ...head(p), windows };
+      out.push([subjects.featuresPartial(p), `f/${m.src}`, encodePartial(m)]);
       partials++;
     }
     if (t.resources.length > 0 && !t.halves.has(0)) t.halves.set(0, []);
     for (const [p, halves] of t.halves) {
-      const src = `b/${covers[0]}/${p}/${tag}`;
-      const m: SpanPartialMessage = {
-        v: 1,
-        tenant,
-        src,
-        covers,
-        partition: p,
-        max_event_ms: t.max_event_ms,
-        halves,
-        resources: p === 0 ? t.resources : [],
-      };
-      out.push([subjects.spans(p), `s/${src}`, encodeHalves(m)]);
+      const m: SpanPartialMessage = { ...head(p), halves, resources: p === 0 ? t.resources : [] };
+      out.push([subjects.spans(p), `s/${m.src}`, encodeHalves(m)]);
     }
   }
   return { out, items, partials, malformed };

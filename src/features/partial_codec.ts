@@ -15,8 +15,7 @@
  * ```
  * message  := 0x56 0x50 0x02 (magic "VP", version 2)  str tenant  str src  f64 max_event_ms  covers
  *             uv n  window*n
- * covers   := uv 0                                              (the partial stands for its src alone)
- *           | uv n_covers  uv partition  uv seq0  Δseq (uv)*(n_covers-1)     (ascending OTLP sequences)
+ * covers   := the input units the partial stands for (src/features/input_units.ts)
  * window   := str tenant  str service  f64 window_start_ms  uv n_ops  op*n_ops
  *             uv n_instances  str*  uv n_overflowed  str*  str rest
  * op       := str name  uv count  uv errors  f64 sum_ns  f64 max_ms  sketch
@@ -31,6 +30,7 @@
  * bad magic or trailing bytes throw RangeError.
  */
 import { ByteWriter } from "../core/binary/byte_writer.ts";
+import { readCovers, writeCovers } from "./input_units.ts";
 import { DDSketch } from "./ddsketch.ts";
 import { decodeUtf8, Interner } from "./otlp_scan.ts";
 import type { PartialMessage } from "./window_reducer.ts";
@@ -80,20 +80,7 @@ export function encodePartial(msg: BinaryPartial): Uint8Array {
   w.str(msg.tenant);
   w.str(msg.src);
   w.f64(msg.max_event_ms);
-  const covers = msg.covers ?? [];
-  w.uv(covers.length);
-  if (covers.length > 0) {
-    w.uv(msg.partition ?? 0);
-    for (let i = 0; i < covers.length; i++) {
-      const d = i === 0 ? covers[0] : covers[i] - covers[i - 1];
-      if (!(Number.isSafeInteger(d) && d >= (i === 0 ? 0 : 1))) {
-        throw new RangeError(
-          `Cannot encode partial as covers must be ascending sequences: current value is ${covers.join(",")}`,
-        );
-      }
-      w.uv(d);
-    }
-  }
+  writeCovers(w, msg);
   w.uv(msg.windows.length);
   for (const sw of msg.windows) {
     w.str(sw.tenant);
@@ -200,14 +187,9 @@ export function decodePartial(bytes: Uint8Array, options: { interner?: Interner 
   const tenant = r.str();
   const src = r.str();
   const max_event_ms = r.f64();
-  let covers: number[] | undefined, partition: number | undefined;
-  const nc = version === 1 ? 0 : r.uv();
-  if (nc > 0) {
-    if (nc > r.buf.length - r.pos) bad(`${nc} covered sequences cannot fit`, r.pos);
-    partition = r.uv();
-    covers = new Array(nc);
-    for (let i = 0; i < nc; i++) covers[i] = i === 0 ? r.uv() : covers[i - 1] + r.uv();
-  }
+  const { covers, partition } = version === 1
+    ? {}
+    : readCovers(() => r.uv(), () => r.buf.length - r.pos, (what) => bad(what, r.pos));
   const nw = r.uv();
   const windows: ServiceWindow[] = [];
   for (let i = 0; i < nw; i++) {

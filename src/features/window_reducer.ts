@@ -45,21 +45,12 @@ import { LogClusterer, type ServiceNames } from "./log_cluster.ts";
 import type { CumulativePoint } from "./metric_increase.ts";
 import type { FeatureRecord } from "../core/feature_record.ts";
 import type { ReducerProgress, ReducerSnapshot, ServiceState } from "./reducer_state.ts";
+import { type CoveredInput, inputUnits } from "./input_units.ts";
 
-export interface PartialMessage {
+/** A partial stands for input units (src, or covers with partition: src/features/input_units.ts). */
+export interface PartialMessage extends CoveredInput {
   v: 1;
   tenant: string;
-  /** Unique, deterministic source id of the partial (e.g. "<otlp stream seq>/<partition>"). */
-  src: string;
-  /**
-   * The input units the partial aggregates, with `partition`: the OTLP stream sequences of a pull batch
-   * whose windows of services in partition `partition` it carries, i.e. the units `<seq>/<partition>`.
-   * Absent: the partial is the one unit `src` (a partial of one OTLP message has src `<seq>/<partition>`,
-   * so both forms name the same unit the same way).
-   */
-  covers?: number[];
-  /** The partition the partial was published on (with `covers`). */
-  partition?: number;
   max_event_ms: number;
   /** JSON form, or live windows (decoded from the binary form, src/features/partial_codec.ts). */
   windows: (ServiceWindowJson | ServiceWindow)[];
@@ -233,7 +224,7 @@ export class WindowReducer<T = unknown> {
     options: { position?: number } = {},
   ): { too_late: ServiceWindowJson[]; duplicate: boolean } {
     this.#touched = true;
-    const units = unitsOf(p);
+    const units = inputUnits(p);
     let merged = 0;
     for (const u of units) if (this.#seen.has(u)) merged++;
     if (merged > 0) {
@@ -492,15 +483,6 @@ export class WindowReducer<T = unknown> {
       });
     }
   }
-}
-
-/** The units a partial stands for: `<seq>/<partition>` per covered sequence, or its src alone. */
-function unitsOf(p: PartialMessage): string[] {
-  const c = p.covers;
-  if (c === undefined || c.length === 0) return [p.src];
-  const out: string[] = new Array(c.length);
-  for (let i = 0; i < c.length; i++) out[i] = `${c[i]}/${p.partition ?? 0}`;
-  return out;
 }
 
 function mark(m: Map<string, Set<string>>, tenant: string, service: string): void {

@@ -24,6 +24,7 @@
  * (src/features/feature_worker.ts gives the argument), so every unit is paired exactly once.
  */
 import { DDSketch, type DDSketchJson } from "../features/ddsketch.ts";
+import { type CoveredInput, inputUnits } from "../features/input_units.ts";
 import type { EdgeHalf, ResourceLink } from "./edge_half.ts";
 
 export type EdgeType = "request" | "messaging_system" | "database" | "virtual_node";
@@ -53,18 +54,10 @@ export interface GraphWindowJson {
   edges: GraphEdgeJson[];
 }
 
-export interface SpanHalvesMessage {
+/** A message stands for input units (src, or covers with partition: src/features/input_units.ts). */
+export interface SpanHalvesMessage extends CoveredInput {
   v: 1;
   tenant: string;
-  /** Unique, deterministic source id ("<otlp stream seq>/<partition>" for one OTLP message's halves). */
-  src: string;
-  /**
-   * With `partition`: the OTLP stream sequences of a pull batch whose halves (of traces in span partition
-   * `partition`) the message carries, ascending, i.e. the units `<seq>/<partition>`. Absent: the message
-   * is the one unit `src`.
-   */
-  covers?: number[];
-  partition?: number;
   max_event_ms: number;
   halves: EdgeHalf[];
   resources: ResourceLink[];
@@ -239,7 +232,7 @@ export class GraphAssembler<T = unknown> {
    * the message fed are closed (at once when it was skipped).
    */
   accept(m: SpanHalvesMessage, token?: T): { duplicate: boolean; overlapping: boolean } {
-    const units = m.covers === undefined ? [m.src] : m.covers.map((seq) => `${seq}/${m.partition}`);
+    const units = inputUnits(m);
     let seen = 0;
     for (const u of units) if (this.#seen.has(u)) seen++;
     if (seen > 0) {

@@ -17,8 +17,7 @@
  *             uv n_halves  half*n_halves  uv n_resources  resource*n_resources  str ids
  * half     := uv svc  uv k  uv e  uv peer  uv pk  f64 st  f64 d  uv |tr|  uv |id|  uv |par|
  * resource := uv svc  uv pod  uv host  f64 t
- * covers   := uv 0                                              (the message stands for its src alone)
- *           | uv n_covers  uv partition  uv seq0  Δseq (uv)*(n_covers-1)     (ascending OTLP sequences)
+ * covers   := the input units the message stands for (src/features/input_units.ts)
  * ```
  *
  * svc, peer, pk, pod and host are indexes into the string table. `ids` is every half's trace id, span id
@@ -29,6 +28,7 @@
  * (no covers section) is still read.
  */
 import { ByteWriter } from "../core/binary/byte_writer.ts";
+import { readCovers, writeCovers } from "../features/input_units.ts";
 import type { SpanHalvesMessage } from "./graph_assembler.ts";
 import type { EdgeHalf, ResourceLink } from "./edge_half.ts";
 
@@ -67,12 +67,7 @@ export function encodeHalves(msg: SpanHalvesMessage): Uint8Array {
   w.str(msg.tenant);
   w.str(msg.src);
   w.f64(msg.max_event_ms);
-  const covers = msg.covers ?? [];
-  w.uv(covers.length);
-  if (covers.length > 0) {
-    w.uv(msg.partition ?? 0);
-    for (let i = 0; i < covers.length; i++) w.uv(i === 0 ? covers[0] : covers[i] - covers[i - 1]);
-  }
+  writeCovers(w, msg);
   w.uv(table.size);
   for (const s of table.keys()) w.str(s);
   w.uv(hs.length);
@@ -140,14 +135,7 @@ export function decodeHalves(bytes: Uint8Array): SpanHalvesMessage {
   const tenant = utf8(uv());
   const src = utf8(uv());
   const max_event_ms = f64();
-  let covers: number[] | undefined, partition: number | undefined;
-  const nCovers = version === 1 ? 0 : uv();
-  if (nCovers > 0) {
-    if (nCovers > n - pos) bad(`${nCovers} covered sequences cannot fit`, pos);
-    partition = uv();
-    covers = new Array(nCovers);
-    for (let i = 0; i < nCovers; i++) covers[i] = i === 0 ? uv() : covers[i - 1] + uv();
-  }
+  const { covers, partition } = version === 1 ? {} : readCovers(uv, () => n - pos, (what) => bad(what, pos));
   const nStr = uv();
   if (nStr > n - pos) bad(`${nStr} strings cannot fit`, pos);
   const table: string[] = new Array(nStr);

@@ -7,6 +7,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../helpers/nats_server.ts";
+import { spawnFeatureWorker } from "../helpers/feature_worker_process.ts";
 import { type FeatureEngine, startFeatureEngine } from "../../src/features/engine.ts";
 import { consumerLag } from "../../src/bus/pull_batches.ts";
 import { connectBus } from "../../src/bus/connection.ts";
@@ -185,22 +186,7 @@ Deno.test({
     });
     const big = workload({ n_messages: 400, per_message: 40, jitter_ms: 2_000, seed: 11 }).messages;
     await publishAll(nats.url, big);
-    const spawn = () =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("../../src/features/feature_worker_main.ts", import.meta.url).pathname,
-          "--nats-url",
-          nats.url,
-          "--window-ms",
-          String(W),
-          "--batch-size",
-          "2",
-        ],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
+    const spawn = () => spawnFeatureWorker(nats.url, { window_ms: W, batch_size: 2 });
     await using bus = await connectBus(nats.url);
     const first = spawn();
     // kill once the reducer has seen some of the worker's output, i.e. mid-stream
@@ -285,22 +271,7 @@ Deno.test({
     const big = workload({ n_messages: 200, per_message: 40, jitter_ms: 2_000, seed: 12 }).messages;
     await publishAll(nats.url, big);
     const spawn = (...args: string[]) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("../../src/features/feature_worker_main.ts", import.meta.url).pathname,
-          "--nats-url",
-          nats.url,
-          "--window-ms",
-          String(W),
-          "--batch-size",
-          "16",
-          ...args,
-        ],
-        stdout: "piped",
-        stderr: "null",
-      }).spawn();
+      spawnFeatureWorker(nats.url, { window_ms: W, batch_size: 16, args, stdout: "piped" });
     // the third pull batch of several messages: its partial is stored (PubAck), none of its messages acked
     const first = spawn("--kill-at", "published:3");
     const out = await first.output();

@@ -5,6 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { startNatsServer } from "../helpers/nats_server.ts";
+import { spawnFeatureWorker } from "../helpers/feature_worker_process.ts";
 import { type FeatureEngine, startFeatureEngine } from "../../src/features/engine.ts";
 import type { PartialsPer } from "../../src/features/feature_worker.ts";
 import { connectBus } from "../../src/bus/connection.ts";
@@ -173,23 +174,7 @@ Deno.test({
       ack_wait_ms: 1_500,
       ...engineOptions,
     });
-    const spawn = (...extra: string[]) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("../../src/features/feature_worker_main.ts", import.meta.url).pathname,
-          "--nats-url",
-          nats.url,
-          "--window-ms",
-          String(W),
-          "--batch-size",
-          "4",
-          ...extra,
-        ],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
+    const spawn = (...args: string[]) => spawnFeatureWorker(nats.url, { window_ms: W, batch_size: 4, args });
     const first = spawn("--kill-at", "published:3");
     const st = await first.status;
     assertEquals(st.signal, "SIGKILL");
