@@ -107,8 +107,9 @@ export class RobustEffectModel implements UnivariateModel {
 
   update(x: number): number {
     let score = 0;
+    let med = NaN;
     if (this.#win.size >= this.#minHistory) {
-      const med = this.#win.quantile(0.5);
+      med = this.#win.quantile(0.5);
       const iqr = this.#win.quantile(0.75) - this.#win.quantile(0.25);
       const scale = effectScale(med, iqr, { relative_floor: this.#relFloor, count: this.#integral });
       score = Math.abs(x - med) / scale;
@@ -119,7 +120,7 @@ export class RobustEffectModel implements UnivariateModel {
     }
     // (tracked by its raw score: a recurring excursion stays on record however it is judged)
     this.#track(x, score);
-    if (score > 0 && this.#seenBefore > 0 && this.#recurs(x, this.#win.quantile(0.5))) score = 0;
+    if (score > 0 && this.#seenBefore > 0 && this.#recurs(x, med)) score = 0;
     this.#prev = x;
     if (score > this.#guard && this.#held < this.#adaptAfter) {
       this.#held++;

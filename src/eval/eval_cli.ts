@@ -19,7 +19,7 @@ import { type EvalSummary, evaluateNabOffline, evaluateRcaOffline } from "./harn
 import { resolveRcaMethod, resolveScorer } from "./methods.ts";
 import { nabPeers, nezhaPeers, type PeerTable, rcdSockshopPeers } from "./peers.ts";
 import type { StreamExtras } from "./stream_eval.ts";
-import type { VigilConfig } from "../config/schema.ts";
+import { loadConfig } from "../config/load.ts";
 import { incidentEngineOptions } from "../runtime/stages.ts";
 import type { IncidentEngineOptions } from "../incident/incident_engine.ts";
 
@@ -309,7 +309,6 @@ async function runStream(
   progress: ReturnType<typeof progressBar>,
 ): Promise<EvalSummary & StreamExtras> {
   const { evaluateStream } = await import("./stream_eval.ts");
-  const { loadConfig } = await import("../config/load.ts");
   const config = args.config ? await loadConfig(args.config) : undefined;
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error("interrupted"));
@@ -419,7 +418,7 @@ export async function main(argv: string[]): Promise<number> {
       // (the incidents section of --config; the simulator's own 10 s windows stand)
       let engine: IncidentEngineOptions | undefined;
       if (args.config) {
-        const { window_ms: _, ...incidents } = incidentEngineOptions(await loadConfigFile(args.config));
+        const { window_ms: _, ...incidents } = incidentEngineOptions(await loadConfig(args.config));
         engine = incidents;
       }
       results = (name === "all" ? SIM_TOPOLOGIES : name.split(",")).map((t) =>
@@ -488,8 +487,3 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
-
-async function loadConfigFile(path: string): Promise<VigilConfig> {
-  const { loadConfig } = await import("../config/load.ts");
-  return await loadConfig(path);
-}

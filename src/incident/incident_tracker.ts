@@ -161,7 +161,8 @@ export class IncidentTracker {
           );
       });
       if (cause) {
-        for (const m of g) if (!cause.members.has(m)) cause.members.add(m), changed.add(cause);
+        if (g.some((m) => !cause.members.has(m))) changed.add(cause);
+        for (const m of g) cause.members.add(m);
         continue;
       }
       let o = this.#create(time_ms, onset, g, strongest, context);
