@@ -66,6 +66,19 @@ async function until(cond: () => Promise<boolean>, what: string, timeout_ms = 60
   }
 }
 
+/** The reducer alone in this process (no worker), for tests that run or fault the workers themselves. */
+function startReducerOnly(nats_url: string): Promise<FeatureEngine> {
+  return startFeatureEngine({
+    nats_url,
+    workers: 0,
+    window_ms: W,
+    max_out_of_order_ms: OOO,
+    idle_flush_ms: 0,
+    ack_wait_ms: 1_500,
+    graph: false,
+  });
+}
+
 async function runToEnd(engine: FeatureEngine): Promise<FeatureRecord[]> {
   await until(() => engine.drained(), "the engine to drain");
   await engine.flush();
@@ -170,20 +183,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using nats = await startNatsServer();
-    {
-      await using bus = await connectBus(nats.url);
-      await ensureStreams(bus);
-    }
     // reducer only in this process; the worker runs as a separate process
-    await using engine = await startFeatureEngine({
-      nats_url: nats.url,
-      workers: 0,
-      window_ms: W,
-      max_out_of_order_ms: OOO,
-      idle_flush_ms: 0,
-      ack_wait_ms: 1_500,
-      graph: false,
-    });
+    await using engine = await startReducerOnly(nats.url);
     const big = workload({ n_messages: 400, per_message: 40, jitter_ms: 2_000, seed: 11 }).messages;
     await publishAll(nats.url, big);
     const spawn = () => spawnFeatureWorker(nats.url, { window_ms: W, batch_size: 2 });
@@ -255,19 +256,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using nats = await startNatsServer();
-    {
-      await using bus = await connectBus(nats.url);
-      await ensureStreams(bus);
-    }
-    await using engine = await startFeatureEngine({
-      nats_url: nats.url,
-      workers: 0,
-      window_ms: W,
-      max_out_of_order_ms: OOO,
-      idle_flush_ms: 0,
-      ack_wait_ms: 1_500,
-      graph: false,
-    });
+    await using engine = await startReducerOnly(nats.url);
     const big = workload({ n_messages: 200, per_message: 40, jitter_ms: 2_000, seed: 12 }).messages;
     await publishAll(nats.url, big);
     const spawn = (...args: string[]) =>
@@ -302,15 +291,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using nats = await startNatsServer();
-    await using engine = await startFeatureEngine({
-      nats_url: nats.url,
-      workers: 0,
-      window_ms: W,
-      max_out_of_order_ms: OOO,
-      idle_flush_ms: 0,
-      ack_wait_ms: 1_500,
-      graph: false,
-    });
+    await using engine = await startReducerOnly(nats.url);
     const msgs = messages.slice(0, 40);
     await publishAll(nats.url, msgs);
     await using bus = await connectBus(nats.url);
