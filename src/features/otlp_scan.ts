@@ -203,6 +203,16 @@ const defaultInterner = new Interner();
 
 const TWO_32 = 4294967296;
 
+/**
+ * Milliseconds of a fixed64 nanosecond count given as its two 32-bit halves. Exact for every whole
+ * millisecond: `hi · 2³²` is split as `hi · 4294 · 10⁶ + hi · 967296`, so both terms are exact integers,
+ * and a timestamp on a window boundary stays on it. (`hi · 4294.967296 + lo / 10⁶` rounds about one
+ * whole-second timestamp in thirty just below itself, into the previous window.)
+ */
+export function nanosToMs(hi: number, lo: number): number {
+  return hi * 4294 + (hi * 967296 + lo) / 1e6;
+}
+
 function fail(what: string, pos: number): never {
   throw new OtlpScanError(`Cannot decode OTLP as ${what}: at byte ${pos}`);
 }
@@ -257,7 +267,7 @@ class Reader {
     const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
     const hi = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
     this.pos = p + 8;
-    return hi * 4294.967296 + lo / 1e6;
+    return nanosToMs(hi, lo);
   }
   /** Reads a fixed64 and returns its low 32 bits; the high 32 bits are left in `hi`. */
   hi = 0;
@@ -746,7 +756,7 @@ function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): vo
         r.skip(r.wt, end);
     }
   }
-  s.start_ms = sHi * 4294.967296 + sLo / 1e6;
+  s.start_ms = nanosToMs(sHi, sLo);
   s.duration_ms = ((eHi - sHi) * TWO_32 + (eLo - sLo)) / 1e6;
 }
 

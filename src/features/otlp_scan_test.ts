@@ -6,6 +6,7 @@ import { exportWithSdk } from "../../tests/features/otel_sdk_fixture.ts";
 import {
   idHex,
   type MetricPointView,
+  nanosToMs,
   OtlpScanError,
   scanLogs,
   scanMetrics,
@@ -378,4 +379,50 @@ Deno.test("scanners never hang or throw anything but OtlpScanError on arbitrary 
     ),
     { numRuns: 3000 },
   );
+});
+
+Deno.test("timestamps on whole milliseconds come out exact, so a point on a window boundary stays in that window", () => {
+  // One whole-second timestamp in about thirty used to come out a hair below itself and fall into the
+  // previous window (hi · 4294.967296 rounds); check the first day of 2022 second by second through the
+  // scanners, and random whole-millisecond timestamps through nanosToMs.
+  const day = Date.UTC(2022, 7, 22);
+  const res = { attributes: [{ key: "service.name", value: { stringValue: "api" } }] };
+  const seconds = Array.from({ length: 3600 }, (_, k) => day + k * 1000);
+  const nanos = (ms: number) => (BigInt(ms) * 1_000_000n).toString();
+  const metrics = encodeOtlp("metrics", {
+    resourceMetrics: [{
+      resource: res,
+      scopeMetrics: [{
+        metrics: [{
+          name: "g",
+          gauge: { dataPoints: seconds.map((t) => ({ timeUnixNano: nanos(t), asDouble: 1 })) },
+        }],
+      }],
+    }],
+  });
+  const times: number[] = [];
+  scanMetrics(metrics, (p: MetricPointView) => void times.push(p.time_ms));
+  assertEquals(times, seconds);
+  const traces = encodeOtlp("traces", {
+    resourceSpans: [{
+      resource: res,
+      scopeSpans: [{
+        spans: seconds.map((t, k) => ({
+          traceId: "0af7651916cd43dd8448eb211c80319c",
+          spanId: (k + 1).toString(16).padStart(16, "0"),
+          name: "op",
+          kind: 2,
+          startTimeUnixNano: nanos(t),
+          endTimeUnixNano: nanos(t + 5),
+        })),
+      }],
+    }],
+  });
+  const starts: number[] = [];
+  scanTraces(traces, (s: SpanView) => void starts.push(s.start_ms));
+  assertEquals(starts, seconds);
+  fc.assert(fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), (ms) => {
+    const ns = BigInt(ms) * 1_000_000n;
+    return nanosToMs(Number(ns >> 32n), Number(ns & 0xffff_ffffn)) === ms;
+  }));
 });

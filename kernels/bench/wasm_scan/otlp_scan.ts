@@ -537,7 +537,7 @@ function readSpan(p: usize, end: usize, rec: usize): void {
         p = skip(wt, p, end);
     }
   }
-  store<f64>(rec, sHi * 4294.967296 + sLo / 1e6);
+  store<f64>(rec, sHi * 4294.0 + (sHi * 967296.0 + sLo) / 1e6); // as nanosToMs in src/features/otlp_scan.ts
   store<f64>(rec, ((eHi - sHi) * 4294967296.0 + (eLo - sLo)) / 1e6, 8);
   store<f64>(rec, kind, 16);
   store<f64>(rec, status, 24);
