@@ -473,15 +473,19 @@ export async function loadNezhaCase(
 /**
  * The fault-free warm-up of a Nezha-layout directory: the last `warmup_ms` (default 2 h) of
  * `construct_data/{day}/metric` (and its traces where they survived) for the day of the first injection,
- * or the first day that has construct data. Null when there is none.
+ * or the first day that has construct data. With `past`, the last day before `day` instead when there is
+ * one: what a running Vigil saw last before that day began (the recording's days follow on from each
+ * other, so its levels are the ones the day starts with; a day's own fault-free tail, hours later, has
+ * drifted — memory especially — and the splice alone looks like a fault). Null when there is none.
  */
 export async function loadNezhaWarmup(
   dir: string,
-  options: { warmup_ms?: number; day?: string } = {},
+  options: { warmup_ms?: number; day?: string; past?: boolean } = {},
 ): Promise<OfflineCase["input"] | null> {
   const construct = join(dir, "construct_data");
   const days = listDir(construct).filter((d) => existsSync(join(construct, d, "metric"))).sort();
-  const day = options.day && days.includes(options.day) ? options.day : days[0];
+  const before = options.past && options.day ? days.filter((d) => d < options.day!).at(-1) : undefined;
+  const day = before ?? (options.day && days.includes(options.day) ? options.day : days[0]);
   if (!day) return null;
   const metricDir = join(construct, day, "metric");
   // the grid ends at the last sampled minute; take the last warmup_ms before it
@@ -635,7 +639,7 @@ export async function loadNezha(
           continue;
         }
         const input = trimLeadingGap(c.input);
-        const warmup = await loadNezhaWarmup(dir, { day: fault.day, warmup_ms: options.warmup_ms });
+        const warmup = await loadNezhaWarmup(dir, { day: fault.day, warmup_ms: options.warmup_ms, past: true });
         if (!warmup || warmup.frame.times_ms.length === 0 || input.frame.times_ms.length === 0) {
           yield { ...c, input };
           continue;
