@@ -639,7 +639,11 @@ export async function loadNezha(
           continue;
         }
         const input = trimLeadingGap(c.input);
-        const warmup = await loadNezhaWarmup(dir, { day: fault.day, warmup_ms: options.warmup_ms, past: true });
+        const warmup = await loadNezhaWarmup(dir, {
+          day: fault.day,
+          warmup_ms: options.warmup_ms,
+          past: true,
+        });
         if (!warmup || warmup.frame.times_ms.length === 0 || input.frame.times_ms.length === 0) {
           yield { ...c, input };
           continue;
