@@ -21,6 +21,12 @@ import { priorityOf, renderReport, severityOf } from "./incident_report.ts";
 
 /** A new anomaly weaker than this share of an open incident whose root is still at fault is its after-effect. */
 const AFTER_EFFECT_RATIO = 0.5;
+/**
+ * A new anomaly this many times stronger than everything an open incident shows in the same window is not
+ * its symptom (a fading incident does not cause a fresh, much stronger change): it is grouped and localized
+ * on its own, and joins the incident only if that diagnosis names the incident's root.
+ */
+const DOMINANT_RATIO = 4;
 
 export interface IncidentTrackerOptions {
   tenant: string;
@@ -125,10 +131,11 @@ export class IncidentTracker {
     const strength = new Map(anomalous.map((d) => [d.service, d.severity]));
     const changed = new Set<Open>();
     const unassigned: string[] = [];
+    const activity = (o: Open) => Math.max(0, ...[...o.members].map((m) => strength.get(m) ?? 0));
     for (const d of anomalous) {
       const inc = this.#open.find((o) =>
         this.#continues(o, d.service) ||
-        (o.windows < this.#o.join_windows &&
+        (o.windows < this.#o.join_windows && d.severity <= DOMINANT_RATIO * (activity(o) || o.strength) &&
           [...o.members].some((m) => linked(m, d.service)))
       );
       if (inc) {
@@ -152,13 +159,13 @@ export class IncidentTracker {
       const onset = Math.min(...persistent.map((s) => this.#runs.get(s)![0]));
       const strongest = Math.max(...g.map((s) => strength.get(s) ?? 0));
       // An after-effect: while an open incident's root is still at fault, a much weaker anomaly linked to
-      // it (or anywhere, without a graph) is its late symptom, not a new incident.
+      // it (or anywhere, without a graph) is its late symptom, not a new incident — unless it dwarfs what
+      // the incident shows now.
       const cause = this.#open.find((x) => {
         const root = x.record.root_causes[0]?.service;
         return root !== undefined && strength.has(root) && this.#continues(x, root) &&
-          strongest < AFTER_EFFECT_RATIO * x.strength && g.some((s) =>
-            [...x.members].some((m) => linked(m, s))
-          );
+          strongest < AFTER_EFFECT_RATIO * x.strength && strongest <= DOMINANT_RATIO * activity(x) &&
+          g.some((s) => [...x.members].some((m) => linked(m, s)));
       });
       if (cause) {
         if (g.some((m) => !cause.members.has(m))) changed.add(cause);

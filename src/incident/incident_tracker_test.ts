@@ -294,3 +294,50 @@ Deno.test("IncidentTracker.step() takes a much weaker late anomaly for the open 
   assert.equal(incidents(2), 1);
   assert.equal(incidents(20), 2);
 });
+
+Deno.test("IncidentTracker.step() opens a new incident for a linked anomaly that dwarfs what the open one shows now", () => {
+  // payment's hard fault (windows 10-13) fades into a long, faint after-effect; orders, its caller, then
+  // changes sharply from window 15 (inside the join period) or 25 (after it). Much stronger than what
+  // payment still shows: a fault of its own, a second incident rooted at orders. About as faint: one.
+  const roots = (ordersFrom: number, ordersSeverity: number) => {
+    const tracker = new IncidentTracker({ tenant: "acme", localizer: stepLocalizer });
+    const frame: MetricFrame = {
+      times_ms: Array.from({ length: 60 }, (_, i) => i * STEP),
+      step_ms: STEP,
+      series: new Map(services.map((s) => [
+        s,
+        new Map([[
+          "cpu",
+          Float64Array.from(
+            { length: 60 },
+            (_, t) =>
+              s === "payment" && t >= 10 && t < 14
+                ? 90
+                : s === "orders" && t >= ordersFrom && t < ordersFrom + 5
+                ? 70
+                : 20,
+          ),
+        ]]),
+      ])),
+    };
+    const byId = new Map<string, string>();
+    for (let t = 1; t < 60; t++) {
+      const dets = services.map((s): DetectionResult => {
+        const payment = s === "payment" && t >= 10 && t < 40;
+        const orders = s === "orders" && t >= ordersFrom && t < ordersFrom + 5;
+        return {
+          ...det(s, t, payment || orders),
+          severity: payment ? (t < 14 ? 600 : 2) : orders ? ordersSeverity : 0.2,
+        };
+      });
+      for (const r of tracker.step(t * STEP, dets, { frame, graph })) {
+        byId.set(r.id, r.root_causes[0]?.service);
+      }
+    }
+    return [...byId.values()].sort();
+  };
+  assert.deepEqual(roots(15, 60), ["orders", "payment"]);
+  assert.deepEqual(roots(25, 60), ["orders", "payment"]);
+  assert.deepEqual(roots(15, 5), ["payment"]);
+  assert.deepEqual(roots(25, 5), ["payment"]);
+});
