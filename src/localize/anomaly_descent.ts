@@ -165,6 +165,13 @@ export function serviceAnomalies(
     }
     changed.set(service, list);
   }
+  // Who calls each service (the graph's edges): what `edge_in_*` indicators aggregate.
+  const callersOf = new Map<string, Set<string>>();
+  for (const e of input.graph?.edges ?? []) {
+    if (e.caller === e.callee) continue;
+    if (!callersOf.has(e.callee)) callersOf.set(e.callee, new Set());
+    callersOf.get(e.callee)!.add(e.caller);
+  }
   const out = new Map<string, Moved>();
   for (const [service, indicators] of frame.series) {
     let best: Moved = { z: 0, indicator: "", median: NaN, peak: NaN };
@@ -175,8 +182,15 @@ export function serviceAnomalies(
       let z = scoreOf(raw, familyWeight(family));
       // What a caller measured of its calls (`X<-caller@source`) includes its own side: a caller whose own
       // resource is saturated measures every callee slow. Its view counts for what that does not explain.
+      // The same holds for what all its callers measured together (`edge_in_*`): as far as the least
+      // saturated of them explains it.
       const caller = CALLER_VIEW.exec(indicator)?.[1];
-      const callerRes = caller !== undefined ? ownResource.get(caller) ?? 0 : 0;
+      const callers = indicator.startsWith(EDGE_PREFIX) ? callersOf.get(service) : undefined;
+      const callerRes = caller !== undefined
+        ? ownResource.get(caller) ?? 0
+        : callers
+        ? Math.min(...[...callers].map((c) => ownResource.get(c) ?? 0))
+        : 0;
       if (callerRes >= threshold && z > 0) {
         const share = Math.min(1, Math.log1p(callerRes) / Math.log1p(z));
         z = Math.expm1(Math.log1p(z) * (1 - discount * share));

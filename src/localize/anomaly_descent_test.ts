@@ -189,6 +189,37 @@ Deno.test("AnomalyDescentLocalizer.localize() discounts what a CPU-starved calle
   assert.equal(ranked[0].service, "web");
 });
 
+Deno.test("AnomalyDescentLocalizer.localize() discounts what CPU-starved callers measured together (edge_in_*)", () => {
+  // the same through the traces' per-callee view, which names no caller: the graph says who calls whom.
+  // web's calls to cart slow down while those to ads hold (so the edge evidence stands); web's CPU
+  // saturating explains part of it, web's CPU holding nothing.
+  const latency = (rising: boolean) => (t: number) => rising && t >= ONSET ? 500 : 10 + noise(t);
+  const series = (rising: boolean) =>
+    Array.from({ length: N }, (_, t) => ({
+      window_start_ms: t * STEP,
+      calls: 10,
+      errors: 0,
+      latency_p90_ms: latency(rising)(t),
+    }));
+  const cartScore = (webStarved: boolean) =>
+    new AnomalyDescentLocalizer().localize({
+      anomaly_start_ms: ONSET * STEP,
+      graph: {
+        nodes: ["web", "cart", "ads"].map((id) => ({ id, kind: "service" as const })),
+        edges: [
+          { caller: "web", callee: "cart", calls: 10, errors: 0, series: series(true) },
+          { caller: "web", callee: "ads", calls: 10, errors: 0, series: series(false) },
+        ],
+      },
+      frame: frameOf([
+        ["web", [["cpu", col((t) => (webStarved && t >= ONSET ? 100 : 40 + noise(t)))]]],
+        ["cart", [["edge_in_latency_p90", col(latency(true))]]],
+        ["ads", [["edge_in_latency_p90", col(latency(false))]]],
+      ]),
+    }).find((c) => c.service === "cart")!.score;
+  assert.ok(cartScore(true) < 0.7 * cartScore(false));
+});
+
 Deno.test("AnomalyDescentLocalizer.localize() takes an edge from a caller's view where the graph lacks it", () => {
   const ranked = new AnomalyDescentLocalizer().localize({
     anomaly_start_ms: ONSET * STEP,
