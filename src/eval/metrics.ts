@@ -12,6 +12,7 @@
  * - False incidents per service-day: incidents raised on fault-free data / (services × days observed).
  */
 import type { FaultType, LabelledCase, RootCauseCandidate } from "../core/rca.ts";
+import { indicatorFamily } from "../localize/indicator_family.ts";
 
 /** One evaluated case: the label and what the method said. */
 export interface CaseOutcome {
@@ -42,8 +43,25 @@ const INDICATOR_ALIASES: Readonly<Record<string, readonly string[]>> = {
 const NETWORK_LATENCY_VIEWS = /^(edge_in_latency_p\d+|edgelatencyp\d+\(s\)<-.+)$/;
 
 /**
- * Whether a candidate's indicator names the labelled one: equal ignoring case, a documented alias, or, for
- * a Nezha log-event pair label ("Start charge card_Charge successfully"), equal to either event.
+ * The simulator labels a resource or network fault with a kind of indicator ("cpu", "mem", ...), not a
+ * metric name (src/sim/faults.ts): a candidate names it when its indicator is of that family, whatever the
+ * metric (`k8s.pod.cpu.time`, `container.cpu.utilization`, ...). A network delay is named by what its
+ * callers measured of the calls into the service, or by a network or latency indicator of its own.
+ */
+const FAULT_KIND_FAMILIES: Readonly<Record<string, (candidate: string) => boolean>> = {
+  cpu: (c) => indicatorFamily(c) === "cpu",
+  mem: (c) => indicatorFamily(c) === "memory",
+  network_latency: (c) =>
+    NETWORK_LATENCY_VIEWS.test(c) || ["network", "latency"].includes(indicatorFamily(c)),
+  packet_loss: (c) => indicatorFamily(c) === "network" || c === "edge_in_errors",
+  disk_io: (c) => indicatorFamily(c) === "disk",
+  restarts: (c) => indicatorFamily(c) === "restarts",
+};
+
+/**
+ * Whether a candidate's indicator names the labelled one: equal ignoring case, a documented alias, an
+ * indicator of the simulator's labelled kind ({@link FAULT_KIND_FAMILIES}), or, for a Nezha log-event pair
+ * label ("Start charge card_Charge successfully"), equal to either event.
  */
 export function indicatorMatches(candidate: string | undefined, label: string | undefined): boolean {
   if (!candidate || !label) return false;
@@ -51,6 +69,7 @@ export function indicatorMatches(candidate: string | undefined, label: string | 
   if (c === l) return true;
   if (INDICATOR_ALIASES[l]?.includes(c)) return true;
   if (l === "networkp90(ms)" && NETWORK_LATENCY_VIEWS.test(c)) return true;
+  if (FAULT_KIND_FAMILIES[l]) return FAULT_KIND_FAMILIES[l](c);
   if (l.includes("_") && !/^[a-z]+_\d+$/.test(l)) {
     const stripped = c.replace(/\s*<\*>\s*/g, " ").trim();
     return l.split("_").some((event) => event.trim() === c || event.trim() === stripped);

@@ -83,6 +83,19 @@ Deno.test("indicatorMatches() accepts case, aliases and either event of a Nezha 
   strictEqual(indicatorMatches(undefined, "cpu"), false);
 });
 
+Deno.test("indicatorMatches() reads the simulator's fault-kind labels as families of indicators", () => {
+  strictEqual(indicatorMatches("k8s.pod.cpu.time", "cpu"), true);
+  strictEqual(indicatorMatches("k8s.pod.memory.working_set", "mem"), true);
+  strictEqual(indicatorMatches("k8s.pod.memory.working_set", "cpu"), false);
+  strictEqual(indicatorMatches("edge_in_latency_p90", "network_latency"), true);
+  strictEqual(indicatorMatches("k8s.pod.cpu.time", "network_latency"), false);
+  strictEqual(indicatorMatches("k8s.pod.network.errors", "packet_loss"), true);
+  strictEqual(indicatorMatches("container.disk.operation_time", "disk_io"), true);
+  strictEqual(indicatorMatches("rate", "restarts"), false);
+  // a code fault's label is its endpoint: only that operation names it
+  strictEqual(indicatorMatches("callers_log_errors", "GET /cart"), false);
+});
+
 Deno.test("faultTypeAccuracy() counts a missing prediction as wrong and is null without a classifier", () => {
   const c = [
     outcome("a", ["a"], { type: "cpu", predicted: "cpu" }),
