@@ -112,3 +112,32 @@ Deno.test("IncidentEngine scores error lines in templates new to a service (afte
   // new for novel_windows (6) windows after it first appeared; the old template never counts
   assert.deepEqual(flagged, [40, 41, 42, 43, 44, 45]);
 });
+
+Deno.test("IncidentEngine publishes a burst of bytes alone as an anomaly but opens no incident for it", () => {
+  // from window 40 one service's received bytes jump tenfold: its load, not its fault; the same jump of its
+  // CPU is an incident
+  const burst = (metric: string) => {
+    const engine = new IncidentEngine({ window_ms: W });
+    let anomalies = 0;
+    const incidents = [];
+    for (let w = 0; w < 60; w++) {
+      for (const s of ["api", "db"]) {
+        const rec = record(s, w);
+        const extra = {
+          ...rec.metrics[0],
+          name: metric,
+          last: (s === "api" && w >= 40 ? 10 : 1) + ((w * 3) % 4) / 100,
+        };
+        const out = engine.onRecord({ ...rec, metrics: [...rec.metrics, extra] });
+        anomalies += out.anomalies.filter((a) => a.service === "api").length;
+        incidents.push(...out.incidents);
+      }
+    }
+    incidents.push(...engine.flush());
+    return { anomalies, incidents: new Set(incidents.map((i) => i.id)).size };
+  };
+  const bytes = burst("k8s.pod.network.io");
+  assert.ok(bytes.anomalies > 0);
+  assert.equal(bytes.incidents, 0);
+  assert.equal(burst("container.cpu.usage").incidents, 1);
+});
