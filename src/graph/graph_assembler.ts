@@ -26,6 +26,7 @@
 import { DDSketch, type DDSketchJson } from "../features/ddsketch.ts";
 import { type CoveredInput, inputUnits } from "../features/input_units.ts";
 import type { EdgeHalf, ResourceLink } from "./edge_half.ts";
+import { HalfColumns, isCaller, joinKeyOf } from "./half_columns.ts";
 
 export type EdgeType = "request" | "messaging_system" | "database" | "virtual_node";
 
@@ -63,6 +64,15 @@ export interface SpanHalvesMessage extends CoveredInput {
   resources: ResourceLink[];
 }
 
+/** A span halves message column by column (what the feature worker builds and the codec reads). */
+export interface HalfColumnsMessage extends CoveredInput {
+  v: 1;
+  tenant: string;
+  max_event_ms: number;
+  halves: HalfColumns;
+  resources: ResourceLink[];
+}
+
 export interface GraphAssemblerOptions {
   /** @default 10000 */
   window_ms?: number;
@@ -90,50 +100,117 @@ export interface ServiceGraphCounters {
   too_late: number;
 }
 
+const EDGE_TYPES: readonly EdgeType[] = ["request", "messaging_system", "database", "virtual_node"];
+const REQUEST = 0, MESSAGING = 1, DATABASE = 2, VIRTUAL = 3;
+
+interface EdgeAgg {
+  caller: string;
+  callee: string;
+  type: EdgeType;
+  calls: number;
+  errors: number;
+  k: DDSketch;
+}
+
 class WindowState {
   nodes = new Map<string, GraphNodeJson>();
-  edges = new Map<
-    string,
-    { caller: string; callee: string; type: EdgeType; calls: number; errors: number; k: DDSketch }
-  >();
+  /** by caller, callee, then type index (EDGE_TYPES): no key strings built per call */
+  edges = new Map<string, Map<string, (EdgeAgg | undefined)[]>>();
   constructor(readonly tenant: string, readonly start: number) {}
-  node(n: GraphNodeJson): void {
+  /** A service or virtual node (a service node replaces a virtual one of the same id). */
+  node(id: string, kind: "service" | "virtual"): void {
+    const cur = this.nodes.get(id);
+    if (!cur || (cur.kind === "virtual" && kind !== "virtual")) this.nodes.set(id, { id, kind });
+  }
+  nodeJson(n: GraphNodeJson): void {
     const cur = this.nodes.get(n.id);
     if (!cur || (cur.kind === "virtual" && n.kind !== "virtual")) this.nodes.set(n.id, n);
   }
-  edge(caller: string, callee: string, type: EdgeType, err: boolean, latency_ms: number): void {
-    const key = `${caller}\u0000${callee}\u0000${type}`;
-    let e = this.edges.get(key);
-    if (!e) this.edges.set(key, e = { caller, callee, type, calls: 0, errors: 0, k: new DDSketch() });
+  edge(caller: string, callee: string, type: number, err: boolean, latency_ms: number): void {
+    let byCallee = this.edges.get(caller);
+    if (!byCallee) this.edges.set(caller, byCallee = new Map());
+    let byType = byCallee.get(callee);
+    if (!byType) byCallee.set(callee, byType = []);
+    let e = byType[type];
+    if (!e) {
+      byType[type] = e = { caller, callee, type: EDGE_TYPES[type], calls: 0, errors: 0, k: new DDSketch() };
+    }
     e.calls++;
     if (err) e.errors++;
     e.k.add(Math.max(0, latency_ms));
   }
   toJSON(window_ms: number): GraphWindowJson {
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const edges: GraphEdgeJson[] = [];
+    for (const byCallee of this.edges.values()) {
+      for (const byType of byCallee.values()) {
+        for (const e of byType) {
+          if (!e) continue;
+          edges.push({
+            caller: e.caller,
+            callee: e.callee,
+            type: e.type,
+            calls: e.calls,
+            errors: e.errors,
+            latency: { ...e.k.toJSON(), s: 0 },
+          });
+        }
+      }
+    }
     return {
       v: 1,
       tenant: this.tenant,
       window_start_ms: this.start,
       window_end_ms: this.start + window_ms,
       nodes: [...this.nodes.values()].sort((a, b) => cmp(a.id, b.id)),
-      edges: [...this.edges.values()]
-        .map((e) => ({
-          caller: e.caller,
-          callee: e.callee,
-          type: e.type,
-          calls: e.calls,
-          errors: e.errors,
-          latency: { ...e.k.toJSON(), s: 0 },
-        }))
-        .sort((a, b) => cmp(a.caller, b.caller) || cmp(a.callee, b.callee) || cmp(a.type, b.type)),
+      edges: edges.sort((a, b) => cmp(a.caller, b.caller) || cmp(a.callee, b.callee) || cmp(a.type, b.type)),
     };
   }
 }
 
+/** An unpaired half: what pairing or expiring it needs. */
 interface Pending {
-  h: EdgeHalf;
   tenant: string;
+  svc: string;
+  k: number;
+  st: number;
+  d: number;
+  e: number;
+  peer: string;
+}
+
+/** A tenant's unpaired halves, by join key (insertion order = arrival order, for the memory bound). */
+interface TenantPending {
+  /** callers (client/producer) waiting for a callee, by trace id + span id */
+  callers: Map<string, Pending>;
+  /** callees (server/consumer) waiting for their caller, by trace id + parent span id */
+  callees: Map<string, Pending>;
+}
+
+/** A message's halves as columns (EdgeHalf messages are turned into these). */
+type Rows = Pick<HalfColumns, "length" | "svc" | "kind" | "err" | "peer" | "pk" | "st" | "d">;
+
+function rowsOf(halves: HalfColumns | readonly EdgeHalf[]): { rows: Rows; keys: string[]; root: boolean[] } {
+  if (halves instanceof HalfColumns) {
+    const root: boolean[] = new Array(halves.length);
+    const k = halves.keys, end = halves.keyEnd;
+    for (let i = 0, a = 0; i < halves.length; a = end[i++]) root[i] = end[i] - a === 1 + k[a];
+    return { rows: halves, keys: halves.keyStrings(), root };
+  }
+  return {
+    rows: {
+      length: halves.length,
+      svc: halves.map((h) => h.svc),
+      kind: halves.map((h) => h.k),
+      err: halves.map((h) => h.e),
+      peer: halves.map((h) => h.peer),
+      pk: halves.map((h) => h.pk),
+      st: halves.map((h) => h.st),
+      d: halves.map((h) => h.d),
+    },
+    keys: halves.map(joinKeyOf),
+    root: halves.map((h) => !isCaller(h.k) && h.par === ""),
+  };
 }
 
 export class GraphAssembler<T = unknown> {
@@ -156,10 +233,11 @@ export class GraphAssembler<T = unknown> {
   #maxEvent = -Infinity;
   #closedThrough = -Infinity;
   readonly #windows = new Map<string, WindowState>();
-  /** callers (client/producer) waiting for a callee, by tenant/trace/span id */
-  readonly #callers = new Map<string, Pending>();
-  /** callees (server/consumer) waiting for their caller, by tenant/trace/parent id */
-  readonly #callees = new Map<string, Pending>();
+  /** the window #win() gave last (reset when windows close) */
+  #lastWin: WindowState | null = null;
+  /** unpaired halves by tenant */
+  readonly #pending = new Map<string, TenantPending>();
+  #nPending = 0;
   readonly #seen = new Map<string, number>();
   /** token → the closed-through time at which it may be acked */
   readonly #tokens: { token: T; until: number }[] = [];
@@ -181,7 +259,7 @@ export class GraphAssembler<T = unknown> {
     return this.#maxEvent - this.max_out_of_order_ms;
   }
   get pending_halves(): number {
-    return this.#callers.size + this.#callees.size;
+    return this.#nPending;
   }
   get held_tokens(): number {
     return this.#tokens.length;
@@ -192,6 +270,8 @@ export class GraphAssembler<T = unknown> {
 
   #win(tenant: string, t: number): WindowState | null {
     const start = Math.floor(t / this.window_ms) * this.window_ms;
+    const last = this.#lastWin;
+    if (last !== null && last.start === start && last.tenant === tenant) return last;
     if (start + this.window_ms <= this.#closedThrough) {
       this.counters.too_late++;
       return null;
@@ -199,39 +279,45 @@ export class GraphAssembler<T = unknown> {
     const key = `${tenant}\u0000${start}`;
     let w = this.#windows.get(key);
     if (!w) this.#windows.set(key, w = new WindowState(tenant, start));
-    return w;
+    return this.#lastWin = w;
   }
 
-  #pair(tenant: string, caller: EdgeHalf, callee: EdgeHalf): void {
+  #tenant(tenant: string): TenantPending {
+    let p = this.#pending.get(tenant);
+    if (!p) this.#pending.set(tenant, p = { callers: new Map(), callees: new Map() });
+    return p;
+  }
+
+  #pair(tenant: string, caller: Pending, callee: Pending): void {
     const w = this.#win(tenant, caller.st);
     if (!w) return;
     this.counters.paired++;
-    w.node({ id: caller.svc, kind: "service" });
-    w.node({ id: callee.svc, kind: "service" });
+    w.node(caller.svc, "service");
+    w.node(callee.svc, "service");
     if (caller.k === 4) {
-      w.edge(caller.svc, callee.svc, "messaging_system", callee.e === 1, callee.st - caller.st);
-    } else w.edge(caller.svc, callee.svc, "request", caller.e === 1, caller.d);
+      w.edge(caller.svc, callee.svc, MESSAGING, callee.e === 1, callee.st - caller.st);
+    } else w.edge(caller.svc, callee.svc, REQUEST, caller.e === 1, caller.d);
   }
 
-  #expire(p: Pending): void {
+  #expire(h: Pending): void {
     this.counters.expired++;
-    const h = p.h;
-    if ((h.k === 3 || h.k === 4) && h.peer) {
-      const w = this.#win(p.tenant, h.st);
+    if (isCaller(h.k) && h.peer) {
+      const w = this.#win(h.tenant, h.st);
       if (!w) return;
       this.counters.virtual_edges++;
-      w.node({ id: h.svc, kind: "service" });
-      w.node({ id: h.peer, kind: "virtual" });
-      w.edge(h.svc, h.peer, "virtual_node", h.e === 1, h.d);
+      w.node(h.svc, "service");
+      w.node(h.peer, "virtual");
+      w.edge(h.svc, h.peer, VIRTUAL, h.e === 1, h.d);
     }
   }
 
   /**
    * Accepts a message's halves unless some of its units were accepted before (`duplicate`: all were;
    * otherwise it overlaps and is counted in `overlapping`); either way `token` is held until the windows
-   * the message fed are closed (at once when it was skipped).
+   * the message fed are closed (at once when it was skipped). Columns (the binary codec's) and EdgeHalf
+   * objects (JSON) pair with each other.
    */
-  accept(m: SpanHalvesMessage, token?: T): { duplicate: boolean; overlapping: boolean } {
+  accept(m: HalfColumnsMessage | SpanHalvesMessage, token?: T): { duplicate: boolean; overlapping: boolean } {
     const units = inputUnits(m);
     let seen = 0;
     for (const u of units) if (this.#seen.has(u)) seen++;
@@ -243,54 +329,73 @@ export class GraphAssembler<T = unknown> {
     }
     const t = m.tenant;
     let maxSt = -Infinity;
-    for (const h of m.halves) {
-      this.counters.halves++;
-      if (h.st > maxSt) maxSt = h.st;
-      if (h.k === 3 && h.pk === "database") {
-        const w = this.#win(t, h.st);
+    const { rows, keys, root } = rowsOf(m.halves);
+    const { svc, kind, err, peer, pk, st, d } = rows;
+    const pending = this.#tenant(t);
+    const { callers, callees } = pending;
+    this.counters.halves += rows.length;
+    for (let i = 0; i < rows.length; i++) {
+      const k = kind[i], hst = st[i];
+      if (hst > maxSt) maxSt = hst;
+      if (k === 3 && pk[i] === "database") {
+        const w = this.#win(t, hst);
         if (!w) continue;
         this.counters.database_edges++;
-        w.node({ id: h.svc, kind: "service" });
-        w.node({ id: h.peer, kind: "virtual" });
-        w.edge(h.svc, h.peer, "database", h.e === 1, h.d);
+        w.node(svc[i], "service");
+        w.node(peer[i], "virtual");
+        w.edge(svc[i], peer[i], DATABASE, err[i] === 1, d[i]);
         continue;
       }
-      if (h.k === 3 || h.k === 4) {
-        const key = `${t}/${h.tr}/${h.id}`;
-        const callee = this.#callees.get(key);
+      if (k === 3 || k === 4) {
+        const key = keys[i];
+        const h: Pending = { tenant: t, svc: svc[i], k, st: hst, d: d[i], e: err[i], peer: peer[i] };
+        const callee = callees.get(key);
         if (callee) {
-          this.#callees.delete(key);
-          this.#pair(t, h, callee.h);
-        } else this.#callers.set(key, { h, tenant: t });
+          callees.delete(key);
+          this.#nPending--;
+          this.#pair(t, h, callee);
+        } else if (!callers.has(key)) {
+          callers.set(key, h);
+          this.#nPending++;
+        } else callers.set(key, h); // a span id seen twice: the later half waits, as before
       } else {
-        const w = this.#win(t, h.st);
-        if (w) w.node({ id: h.svc, kind: "service" });
-        if (h.par === "") continue; // a root: no caller
-        const key = `${t}/${h.tr}/${h.par}`;
-        const caller = this.#callers.get(key);
+        const w = this.#win(t, hst);
+        if (w) w.node(svc[i], "service");
+        if (root[i]) continue; // a root: no caller
+        const key = keys[i];
+        const h: Pending = { tenant: t, svc: svc[i], k, st: hst, d: d[i], e: err[i], peer: peer[i] };
+        const caller = callers.get(key);
         if (caller) {
-          this.#callers.delete(key);
-          this.#pair(t, caller.h, h);
-        } else this.#callees.set(key, { h, tenant: t });
+          callers.delete(key);
+          this.#nPending--;
+          this.#pair(t, caller, h);
+        } else if (!callees.has(key)) {
+          callees.set(key, h);
+          this.#nPending++;
+        } else callees.set(key, h);
       }
     }
     for (const r of m.resources) {
       const w = this.#win(t, r.t);
       if (!w) continue;
-      w.node({ id: r.svc, kind: "service" });
-      if (r.pod) w.node({ id: r.pod, kind: "pod", service: r.svc, ...(r.host ? { host: r.host } : {}) });
-      if (r.host) w.node({ id: r.host, kind: "host" });
+      w.node(r.svc, "service");
+      if (r.pod) w.nodeJson({ id: r.pod, kind: "pod", service: r.svc, ...(r.host ? { host: r.host } : {}) });
+      if (r.host) w.nodeJson({ id: r.host, kind: "host" });
       if (r.t > maxSt) maxSt = r.t;
     }
     if (m.max_event_ms > this.#maxEvent) this.#maxEvent = m.max_event_ms;
     const until = Math.floor(maxSt / this.window_ms) * this.window_ms + this.window_ms;
     for (const u of units) this.#seen.set(u, until + this.ttl_ms + 3 * this.window_ms);
     if (token !== undefined) this.#tokens.push({ token, until });
-    // memory bound: expire the oldest callers early
-    while (this.#callers.size + this.#callees.size > this.max_pending) {
-      const map = this.#callers.size >= this.#callees.size ? this.#callers : this.#callees;
-      const [k, p] = map.entries().next().value!;
-      map.delete(k);
+    // memory bound: expire the oldest halves of the largest map early
+    while (this.#nPending > this.max_pending) {
+      let map: Map<string, Pending> | undefined;
+      for (const p of this.#pending.values()) {
+        for (const x of [p.callers, p.callees]) if (!map || x.size > map.size) map = x;
+      }
+      const [k, p] = map!.entries().next().value!;
+      map!.delete(k);
+      this.#nPending--;
       this.#expire(p);
     }
     return { duplicate: false, overlapping: false };
@@ -302,13 +407,17 @@ export class GraphAssembler<T = unknown> {
    */
   close(options: { all?: boolean } = {}): { windows: GraphWindowJson[]; releasable: T[] } {
     const wm = options.all ? Infinity : this.watermark_ms;
-    for (const map of [this.#callers, this.#callees]) {
-      for (const [k, p] of map) {
-        if (p.h.st + this.ttl_ms <= wm) {
-          map.delete(k);
-          this.#expire(p);
+    for (const [tenant, pending] of this.#pending) {
+      for (const map of [pending.callers, pending.callees]) {
+        for (const [k, p] of map) {
+          if (p.st + this.ttl_ms <= wm) {
+            map.delete(k);
+            this.#nPending--;
+            this.#expire(p);
+          }
         }
       }
+      if (pending.callers.size === 0 && pending.callees.size === 0) this.#pending.delete(tenant);
     }
     const limit = options.all ? Infinity : wm - Math.max(this.ttl_ms, this.allowed_lateness_ms);
     const out: GraphWindowJson[] = [];
@@ -326,6 +435,7 @@ export class GraphAssembler<T = unknown> {
     if (Number.isFinite(limit) && limit > this.#closedThrough) {
       this.#closedThrough = Math.floor(limit / this.window_ms) * this.window_ms;
     }
+    this.#lastWin = null;
     out.sort((a, b) => a.window_start_ms - b.window_start_ms || (a.tenant < b.tenant ? -1 : 1));
     const releasable: T[] = [];
     for (let i = this.#tokens.length - 1; i >= 0; i--) {
