@@ -130,8 +130,13 @@ export class Extractor {
       lrHost = host;
       if (pod) sw.instances.add(pod);
       else sw.instances.add(host);
-      if (this.graph) resources.push({ svc, pod, host, t: sw.window_start_ms });
+      if (this.graph) {
+        resources.push({ svc, pod, host, t: sw.window_start_ms });
+        linked.add(sw);
+      }
     };
+    /** windows with a resource link in this message (each link puts its service in the graph window) */
+    const linked = new Set<ServiceWindow>();
     let items = 0;
     if (signal === "traces") {
       const scanned = (s: SpanView) => {
@@ -145,6 +150,15 @@ export class Extractor {
         noteResource(r.service, r.pod || r.instance, r.host || r.node, t, sw);
         if (halves !== undefined && s.kind >= 2) {
           const caller = s.kind === 3 || s.kind === 4;
+          if (!caller && s.parent_span_id.length === 0) {
+            // a root server or consumer has no other half: all it tells the graph is that its service
+            // ran in this window, which a resource link says in fewer bytes, once per window
+            if (!linked.has(sw)) {
+              resources.push({ svc: r.service, pod: "", host: "", t: sw.window_start_ms });
+              linked.add(sw);
+            }
+            return;
+          }
           const [peer, pk] = caller ? virtualPeer(s) : NO_PEER;
           halves.push(
             r.service,

@@ -10,7 +10,9 @@
  * - a client/producer half still unpaired ttl_ms (event time) after it started expires: it becomes an
  *   edge to its virtual peer (peer.service, server.address, messaging.system/destination), type
  *   "virtual_node", or is dropped when it names none; either way it is counted in `expired`.
- * - pods / instances and hosts (from resource attributes) become nodes linked to their service.
+ * - pods / instances and hosts (from resource attributes) become nodes linked to their service; a resource
+ *   link without either stands for root server/consumer spans (no caller to pair with), which workers send
+ *   as one link per service and window instead of one half each: the service is a node of the window.
  *
  * An edge belongs to the window of its caller's start time. Watermark = max event time − max_out_of_order;
  * a window closes when the watermark passes its end + max(ttl, allowed lateness), after the halves that
@@ -177,6 +179,16 @@ interface Pending {
   d: number;
   e: number;
   peer: string;
+  /** its join key in its tenant's callers or callees */
+  key: string;
+  /** false once paired, replaced or expired (its expiry bucket may still list it) */
+  live: boolean;
+}
+
+/** Unpaired halves whose start falls in one window: close() visits only the buckets that may expire. */
+interface ExpiryBucket {
+  live: number;
+  items: Pending[];
 }
 
 /** A tenant's unpaired halves, by join key (insertion order = arrival order, for the memory bound). */
@@ -238,7 +250,11 @@ export class GraphAssembler<T = unknown> {
   /** unpaired halves by tenant */
   readonly #pending = new Map<string, TenantPending>();
   #nPending = 0;
-  readonly #seen = new Map<string, number>();
+  /** unpaired halves by floor(start / window_ms) */
+  readonly #due = new Map<number, ExpiryBucket>();
+  readonly #seen = new Set<string>();
+  /** accepted units by the closed-through time after which they are forgotten */
+  readonly #seenUntil = new Map<number, string[]>();
   /** token → the closed-through time at which it may be acked */
   readonly #tokens: { token: T; until: number }[] = [];
 
@@ -286,6 +302,31 @@ export class GraphAssembler<T = unknown> {
     let p = this.#pending.get(tenant);
     if (!p) this.#pending.set(tenant, p = { callers: new Map(), callees: new Map() });
     return p;
+  }
+
+  /** Holds `h` unpaired under `key` in `map` (replacing a half held under the same key). */
+  #hold(map: Map<string, Pending>, h: Pending): void {
+    const cur = map.get(h.key);
+    if (cur !== undefined) this.#drop(cur);
+    map.set(h.key, h);
+    this.#nPending++;
+    const b = Math.floor(h.st / this.window_ms);
+    let bucket = this.#due.get(b);
+    if (bucket === undefined) this.#due.set(b, bucket = { live: 0, items: [] });
+    bucket.live++;
+    bucket.items.push(h);
+  }
+
+  /** Marks a held half gone (its caller removes it from its map); compacts its bucket when half dead. */
+  #drop(p: Pending): void {
+    p.live = false;
+    this.#nPending--;
+    const b = Math.floor(p.st / this.window_ms);
+    const bucket = this.#due.get(b)!;
+    if (--bucket.live === 0) this.#due.delete(b);
+    else if (bucket.items.length >= 64 && bucket.live < bucket.items.length >> 1) {
+      bucket.items = bucket.items.filter((x) => x.live);
+    }
   }
 
   #pair(tenant: string, caller: Pending, callee: Pending): void {
@@ -348,31 +389,45 @@ export class GraphAssembler<T = unknown> {
       }
       if (k === 3 || k === 4) {
         const key = keys[i];
-        const h: Pending = { tenant: t, svc: svc[i], k, st: hst, d: d[i], e: err[i], peer: peer[i] };
+        const h: Pending = {
+          tenant: t,
+          svc: svc[i],
+          k,
+          st: hst,
+          d: d[i],
+          e: err[i],
+          peer: peer[i],
+          key,
+          live: true,
+        };
         const callee = callees.get(key);
         if (callee) {
           callees.delete(key);
-          this.#nPending--;
+          this.#drop(callee);
           this.#pair(t, h, callee);
-        } else if (!callers.has(key)) {
-          callers.set(key, h);
-          this.#nPending++;
-        } else callers.set(key, h); // a span id seen twice: the later half waits, as before
+        } else this.#hold(callers, h); // a span id seen twice: the later half waits
       } else {
         const w = this.#win(t, hst);
         if (w) w.node(svc[i], "service");
         if (root[i]) continue; // a root: no caller
         const key = keys[i];
-        const h: Pending = { tenant: t, svc: svc[i], k, st: hst, d: d[i], e: err[i], peer: peer[i] };
+        const h: Pending = {
+          tenant: t,
+          svc: svc[i],
+          k,
+          st: hst,
+          d: d[i],
+          e: err[i],
+          peer: peer[i],
+          key,
+          live: true,
+        };
         const caller = callers.get(key);
         if (caller) {
           callers.delete(key);
-          this.#nPending--;
+          this.#drop(caller);
           this.#pair(t, caller, h);
-        } else if (!callees.has(key)) {
-          callees.set(key, h);
-          this.#nPending++;
-        } else callees.set(key, h);
+        } else this.#hold(callees, h);
       }
     }
     for (const r of m.resources) {
@@ -385,7 +440,13 @@ export class GraphAssembler<T = unknown> {
     }
     if (m.max_event_ms > this.#maxEvent) this.#maxEvent = m.max_event_ms;
     const until = Math.floor(maxSt / this.window_ms) * this.window_ms + this.window_ms;
-    for (const u of units) this.#seen.set(u, until + this.ttl_ms + 3 * this.window_ms);
+    const forget = until + this.ttl_ms + 3 * this.window_ms;
+    let list = this.#seenUntil.get(forget);
+    if (list === undefined) this.#seenUntil.set(forget, list = []);
+    for (const u of units) {
+      this.#seen.add(u);
+      list.push(u);
+    }
     if (token !== undefined) this.#tokens.push({ token, until });
     // memory bound: expire the oldest halves of the largest map early
     while (this.#nPending > this.max_pending) {
@@ -395,7 +456,7 @@ export class GraphAssembler<T = unknown> {
       }
       const [k, p] = map!.entries().next().value!;
       map!.delete(k);
-      this.#nPending--;
+      this.#drop(p);
       this.#expire(p);
     }
     return { duplicate: false, overlapping: false };
@@ -407,17 +468,24 @@ export class GraphAssembler<T = unknown> {
    */
   close(options: { all?: boolean } = {}): { windows: GraphWindowJson[]; releasable: T[] } {
     const wm = options.all ? Infinity : this.watermark_ms;
-    for (const [tenant, pending] of this.#pending) {
-      for (const map of [pending.callers, pending.callees]) {
-        for (const [k, p] of map) {
-          if (p.st + this.ttl_ms <= wm) {
-            map.delete(k);
-            this.#nPending--;
-            this.#expire(p);
-          }
-        }
+    for (const [b, bucket] of this.#due) {
+      if (b * this.window_ms + this.ttl_ms > wm) continue; // none of its halves is due yet
+      const keep: Pending[] = [];
+      for (const p of bucket.items) {
+        if (!p.live) continue;
+        if (p.st + this.ttl_ms <= wm) {
+          const pending = this.#pending.get(p.tenant)!;
+          (isCaller(p.k) ? pending.callers : pending.callees).delete(p.key);
+          p.live = false;
+          this.#nPending--;
+          this.#expire(p);
+        } else keep.push(p);
       }
-      if (pending.callers.size === 0 && pending.callees.size === 0) this.#pending.delete(tenant);
+      if (keep.length === 0) this.#due.delete(b);
+      else this.#due.set(b, { live: keep.length, items: keep });
+    }
+    for (const [tenant, p] of this.#pending) {
+      if (p.callers.size === 0 && p.callees.size === 0) this.#pending.delete(tenant);
     }
     const limit = options.all ? Infinity : wm - Math.max(this.ttl_ms, this.allowed_lateness_ms);
     const out: GraphWindowJson[] = [];
@@ -444,8 +512,10 @@ export class GraphAssembler<T = unknown> {
         this.#tokens.splice(i, 1);
       }
     }
-    if (this.#seen.size > 1024) {
-      for (const [k, u] of this.#seen) if (u < this.#closedThrough) this.#seen.delete(k);
+    for (const [forget, units] of this.#seenUntil) {
+      if (forget >= this.#closedThrough) continue;
+      for (const u of units) this.#seen.delete(u);
+      this.#seenUntil.delete(forget);
     }
     return { windows: out, releasable };
   }

@@ -7,7 +7,9 @@ import { isCaller } from "./half_columns.ts";
 import { ByteWriter } from "../core/binary/byte_writer.ts";
 import { writeCovers } from "../features/input_units.ts";
 import { Extractor } from "../features/extract.ts";
-import { workload } from "../../tests/features/otlp_gen.ts";
+import { type GenSpan, traceRequest } from "../../tests/features/otlp_gen.ts";
+
+const T0 = 1_700_000_000_000;
 
 const hexId = (bytes: number) =>
   fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) =>
@@ -55,8 +57,32 @@ Deno.test("decodeHalves(encodeHalves()) round-trips any span halves message's jo
 
 Deno.test("encodeHalves() carries the extractor's halves exactly and smaller than JSON", () => {
   const ex = new Extractor({ window_ms: 10_000 });
-  const x = ex.extract("traces", "default", workload({ n_messages: 1, per_message: 200 }).messages[0]);
-  ok(x.halves.length > 100);
+  // 100 calls fe → api → orders (client and server spans), and 100 root server spans
+  const spans: GenSpan[] = [];
+  for (let i = 0; i < 100; i++) {
+    const base = { name: "GET /", start_ms: T0 + i * 100, duration_ms: 5 + i, trace: i + 1 };
+    spans.push(
+      { ...base, service: "fe", kind: 2, span: 4 * i + 1 },
+      { ...base, service: "fe", kind: 3, span: 4 * i + 2, parent: 4 * i + 1, http: 503 },
+      { ...base, service: "api", pod: "api-1", kind: 2, span: 4 * i + 3, parent: 4 * i + 2 },
+      {
+        ...base,
+        service: "api",
+        pod: "api-1",
+        kind: 3,
+        span: 4 * i + 4,
+        parent: 4 * i + 3,
+        attrs: { "peer.service": "orders" },
+      },
+    );
+  }
+  const x = ex.extract("traces", "default", traceRequest(spans));
+  assertEquals(x.halves.length, 300); // the root server spans are resource links
+  // fe has no pod or host: its root spans become one link for the window
+  assertEquals(x.resources, [
+    { svc: "fe", pod: "", host: "", t: T0 },
+    { svc: "api", pod: "api-1", host: "node-1", t: T0 },
+  ]);
   const m = {
     v: 1 as const,
     tenant: "default",
