@@ -28,7 +28,8 @@
 import { DDSketch, type DDSketchJson } from "../features/ddsketch.ts";
 import { type CoveredInput, inputUnits } from "../features/input_units.ts";
 import type { EdgeHalf, ResourceLink } from "./edge_half.ts";
-import { HalfColumns, isCaller, joinKeyOf } from "./half_columns.ts";
+import { HalfColumns, isCaller } from "./half_columns.ts";
+import { JoinTable } from "./join_table.ts";
 
 export type EdgeType = "request" | "messaging_system" | "database" | "virtual_node";
 
@@ -179,9 +180,10 @@ interface Pending {
   d: number;
   e: number;
   peer: string;
-  /** its join key in its tenant's callers or callees */
-  key: string;
-  /** false once paired, replaced or expired (its expiry bucket may still list it) */
+  /**
+   * false once paired, replaced or expired: its expiry bucket may still list it, and an expired half
+   * stays in its join table (which has no key of it to delete by) until the table is compacted
+   */
   live: boolean;
 }
 
@@ -191,38 +193,20 @@ interface ExpiryBucket {
   items: Pending[];
 }
 
-/** A tenant's unpaired halves, by join key (insertion order = arrival order, for the memory bound). */
+/** A tenant's unpaired halves, by join key. */
 interface TenantPending {
   /** callers (client/producer) waiting for a callee, by trace id + span id */
-  callers: Map<string, Pending>;
+  callers: JoinTable<Pending>;
   /** callees (server/consumer) waiting for their caller, by trace id + parent span id */
-  callees: Map<string, Pending>;
+  callees: JoinTable<Pending>;
 }
 
-/** A message's halves as columns (EdgeHalf messages are turned into these). */
-type Rows = Pick<HalfColumns, "length" | "svc" | "kind" | "err" | "peer" | "pk" | "st" | "d">;
-
-function rowsOf(halves: HalfColumns | readonly EdgeHalf[]): { rows: Rows; keys: string[]; root: boolean[] } {
-  if (halves instanceof HalfColumns) {
-    const root: boolean[] = new Array(halves.length);
-    const k = halves.keys, end = halves.keyEnd;
-    for (let i = 0, a = 0; i < halves.length; a = end[i++]) root[i] = end[i] - a === 1 + k[a];
-    return { rows: halves, keys: halves.keyStrings(), root };
-  }
-  return {
-    rows: {
-      length: halves.length,
-      svc: halves.map((h) => h.svc),
-      kind: halves.map((h) => h.k),
-      err: halves.map((h) => h.e),
-      peer: halves.map((h) => h.peer),
-      pk: halves.map((h) => h.pk),
-      st: halves.map((h) => h.st),
-      d: halves.map((h) => h.d),
-    },
-    keys: halves.map(joinKeyOf),
-    root: halves.map((h) => !isCaller(h.k) && h.par === ""),
-  };
+/** A message's halves as columns (EdgeHalf messages, from JSON, are turned into these). */
+function columnsOf(
+  halves: HalfColumns | readonly EdgeHalf[],
+): { cols: HalfColumns; root: (i: number) => boolean } {
+  if (halves instanceof HalfColumns) return { cols: halves, root: (i) => halves.noSpan(i) };
+  return { cols: HalfColumns.fromHalves(halves, { text_ids: true }), root: (i) => halves[i].par === "" };
 }
 
 export class GraphAssembler<T = unknown> {
@@ -250,6 +234,8 @@ export class GraphAssembler<T = unknown> {
   /** unpaired halves by tenant */
   readonly #pending = new Map<string, TenantPending>();
   #nPending = 0;
+  /** expired halves still in a join table */
+  #stale = 0;
   /** unpaired halves by floor(start / window_ms) */
   readonly #due = new Map<number, ExpiryBucket>();
   readonly #seen = new Set<string>();
@@ -300,15 +286,17 @@ export class GraphAssembler<T = unknown> {
 
   #tenant(tenant: string): TenantPending {
     let p = this.#pending.get(tenant);
-    if (!p) this.#pending.set(tenant, p = { callers: new Map(), callees: new Map() });
+    if (!p) this.#pending.set(tenant, p = { callers: new JoinTable(), callees: new JoinTable() });
     return p;
   }
 
-  /** Holds `h` unpaired under `key` in `map` (replacing a half held under the same key). */
-  #hold(map: Map<string, Pending>, h: Pending): void {
-    const cur = map.get(h.key);
-    if (cur !== undefined) this.#drop(cur);
-    map.set(h.key, h);
+  /** Holds `h` unpaired under key keys[a..b) in `table` (replacing a half held under the same key). */
+  #hold(table: JoinTable<Pending>, keys: Uint8Array, from: number, to: number, h: Pending): void {
+    const cur = table.set(keys, from, to, h);
+    if (cur !== undefined) {
+      if (cur.live) this.#drop(cur);
+      else this.#stale--; // an expired half's entry, overwritten
+    }
     this.#nPending++;
     const b = Math.floor(h.st / this.window_ms);
     let bucket = this.#due.get(b);
@@ -317,7 +305,7 @@ export class GraphAssembler<T = unknown> {
     bucket.items.push(h);
   }
 
-  /** Marks a held half gone (its caller removes it from its map); compacts its bucket when half dead. */
+  /** Marks a held half gone (its caller removes it from its table); compacts its bucket when half dead. */
   #drop(p: Pending): void {
     p.live = false;
     this.#nPending--;
@@ -370,12 +358,12 @@ export class GraphAssembler<T = unknown> {
     }
     const t = m.tenant;
     let maxSt = -Infinity;
-    const { rows, keys, root } = rowsOf(m.halves);
-    const { svc, kind, err, peer, pk, st, d } = rows;
+    const { cols, root } = columnsOf(m.halves);
+    const { svc, kind, err, peer, pk, st, d, keys, keyEnd } = cols;
     const pending = this.#tenant(t);
     const { callers, callees } = pending;
-    this.counters.halves += rows.length;
-    for (let i = 0; i < rows.length; i++) {
+    this.counters.halves += cols.length;
+    for (let i = 0; i < cols.length; i++) {
       const k = kind[i], hst = st[i];
       if (hst > maxSt) maxSt = hst;
       if (k === 3 && pk[i] === "database") {
@@ -387,8 +375,8 @@ export class GraphAssembler<T = unknown> {
         w.edge(svc[i], peer[i], DATABASE, err[i] === 1, d[i]);
         continue;
       }
+      const a = i === 0 ? 0 : keyEnd[i - 1], b = keyEnd[i];
       if (k === 3 || k === 4) {
-        const key = keys[i];
         const h: Pending = {
           tenant: t,
           svc: svc[i],
@@ -397,20 +385,18 @@ export class GraphAssembler<T = unknown> {
           d: d[i],
           e: err[i],
           peer: peer[i],
-          key,
           live: true,
         };
-        const callee = callees.get(key);
-        if (callee) {
-          callees.delete(key);
+        const callee = callees.get(keys, a, b);
+        if (callee?.live) {
+          callees.delete(keys, a, b);
           this.#drop(callee);
           this.#pair(t, h, callee);
-        } else this.#hold(callers, h); // a span id seen twice: the later half waits
+        } else this.#hold(callers, keys, a, b, h); // a span id seen twice: the later half waits
       } else {
         const w = this.#win(t, hst);
         if (w) w.node(svc[i], "service");
-        if (root[i]) continue; // a root: no caller
-        const key = keys[i];
+        if (root(i)) continue; // a root: no caller
         const h: Pending = {
           tenant: t,
           svc: svc[i],
@@ -419,15 +405,14 @@ export class GraphAssembler<T = unknown> {
           d: d[i],
           e: err[i],
           peer: peer[i],
-          key,
           live: true,
         };
-        const caller = callers.get(key);
-        if (caller) {
-          callers.delete(key);
+        const caller = callers.get(keys, a, b);
+        if (caller?.live) {
+          callers.delete(keys, a, b);
           this.#drop(caller);
           this.#pair(t, caller, h);
-        } else this.#hold(callees, h);
+        } else this.#hold(callees, keys, a, b, h);
       }
     }
     for (const r of m.resources) {
@@ -448,18 +433,27 @@ export class GraphAssembler<T = unknown> {
       list.push(u);
     }
     if (token !== undefined) this.#tokens.push({ token, until });
-    // memory bound: expire the oldest halves of the largest map early
+    // memory bound: expire the halves that started first early
     while (this.#nPending > this.max_pending) {
-      let map: Map<string, Pending> | undefined;
-      for (const p of this.#pending.values()) {
-        for (const x of [p.callers, p.callees]) if (!map || x.size > map.size) map = x;
-      }
-      const [k, p] = map!.entries().next().value!;
-      map!.delete(k);
+      let first: number | undefined;
+      for (const b of this.#due.keys()) if (first === undefined || b < first) first = b;
+      const p = this.#due.get(first!)!.items.find((x) => x.live)!;
       this.#drop(p);
+      this.#stale++;
       this.#expire(p);
     }
+    this.#compact();
     return { duplicate: false, overlapping: false };
+  }
+
+  /** Drops expired halves' entries from the join tables once they outnumber the live ones. */
+  #compact(): void {
+    if (this.#stale < 4096 || this.#stale < this.#nPending) return;
+    for (const p of this.#pending.values()) {
+      p.callers.retain((x) => x.live);
+      p.callees.retain((x) => x.live);
+    }
+    this.#stale = 0;
   }
 
   /**
@@ -474,18 +468,19 @@ export class GraphAssembler<T = unknown> {
       for (const p of bucket.items) {
         if (!p.live) continue;
         if (p.st + this.ttl_ms <= wm) {
-          const pending = this.#pending.get(p.tenant)!;
-          (isCaller(p.k) ? pending.callers : pending.callees).delete(p.key);
-          p.live = false;
+          p.live = false; // its join table entry goes at the next compaction
           this.#nPending--;
+          this.#stale++;
           this.#expire(p);
         } else keep.push(p);
       }
       if (keep.length === 0) this.#due.delete(b);
       else this.#due.set(b, { live: keep.length, items: keep });
     }
-    for (const [tenant, p] of this.#pending) {
-      if (p.callers.size === 0 && p.callees.size === 0) this.#pending.delete(tenant);
+    this.#compact();
+    if (this.#nPending === 0 && this.#pending.size > 0) {
+      this.#pending.clear();
+      this.#stale = 0;
     }
     const limit = options.all ? Infinity : wm - Math.max(this.ttl_ms, this.allowed_lateness_ms);
     const out: GraphWindowJson[] = [];

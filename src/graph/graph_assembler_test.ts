@@ -276,3 +276,33 @@ Deno.test("GraphAssembler expires the oldest unpaired halves early beyond max_pe
   assertEquals(windows.map((w) => (w.window_start_ms - T0) / 1_000), [...Array(25).keys()]);
   assertEquals(g.counters.expired, 15 + 9 + 1);
 });
+
+Deno.test("GraphAssembler pairs exactly across join table compactions of expired halves", () => {
+  const g = new GraphAssembler({ window_ms: 10_000, ttl_ms: 30_000, max_out_of_order_ms: 0 });
+  const halves = (from: number, to: number, k: number, st: number) =>
+    Array.from({ length: to - from }, (_, j) =>
+      half({
+        tr: hexOf(`t${from + j}`, 16),
+        id: k === 3 ? hexOf("c", 8) : "",
+        par: k === 2 ? hexOf("c", 8) : "",
+        svc: k === 3 ? "fe" : "api",
+        k,
+        st,
+      }));
+  const msg = (src: string, hs: EdgeHalf[]): HalfColumnsMessage =>
+    decodeHalfColumns(
+      encodeHalves({ v: 1, tenant: "default", src, max_event_ms: hs[0].st, halves: hs, resources: [] }),
+    );
+  g.accept(msg("1", halves(0, 10_000, 3, T0))); // they expire unpaired
+  g.accept(msg("2", halves(10_000, 10_100, 3, T0 + 100_000)));
+  g.close();
+  assertEquals([g.counters.expired, g.pending_halves], [10_000, 100]);
+  // callees of both: the live callers pair, the expired ones' callees wait for callers that are gone
+  g.accept(msg("3", halves(0, 10_100, 2, T0 + 100_001)));
+  assertEquals([g.counters.paired, g.pending_halves], [100, 10_000]);
+  const edges = g.close({ all: true }).windows.flatMap((w) =>
+    w.edges.map((e) => [e.caller, e.callee, e.calls])
+  );
+  assertEquals(edges, [["fe", "api", 100]]);
+  assertEquals(g.counters.expired, 20_000);
+});

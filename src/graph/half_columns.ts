@@ -13,7 +13,7 @@
  * ```ts
  * const c = new HalfColumns();
  * c.push(svc, kind, err, peer, pk, start_ms, duration_ms, trace_id, span_id_or_parent); // per span
- * c.keyStrings(); // one string per half, equal exactly when the join keys are (the assembler's Map keys)
+ * c.keyOf(i);     // [a, b): half i's key is c.keys[a..b) (the assembler's join table reads it in place)
  * c.toHalves();   // EdgeHalf[] (hex ids) for JSON and tests
  * ```
  */
@@ -21,8 +21,9 @@ import type { EdgeHalf } from "./edge_half.ts";
 
 const HEX = "0123456789abcdef";
 const HEX_CODES = new TextEncoder().encode(HEX);
-// windows-1252 maps each of the 256 byte values to a distinct code point, so equal strings ⇔ equal bytes
-const bytesAsText = new TextDecoder("latin1");
+const utf8 = new TextEncoder();
+/** First key byte of a text key (fromHalves with text_ids); a trace id is at most 254 bytes. */
+const TEXT_KEY = 255;
 
 /** True for client (3) and producer (4) spans: the half names its own span id, a callee its parent's. */
 export function isCaller(kind: number): boolean {
@@ -70,19 +71,14 @@ export class HalfColumns {
     trace: Uint8Array,
     span: Uint8Array,
   ): void {
-    if (trace.length > 255) {
+    if (trace.length >= TEXT_KEY) {
       throw new RangeError(
-        `Cannot add a span half as its trace id is over 255 bytes: current value is ${trace.length}`,
+        `Cannot add a span half as its trace id is over ${
+          TEXT_KEY - 1
+        } bytes: current value is ${trace.length}`,
       );
     }
-    const i = this.length++;
-    this.svc[i] = svc;
-    this.kind[i] = kind;
-    this.err[i] = err;
-    this.peer[i] = peer;
-    this.pk[i] = pk;
-    this.st[i] = st;
-    this.d[i] = d;
+    this.#row(svc, kind, err, peer, pk, st, d);
     const need = 1 + trace.length + span.length;
     let p = this.#keyLen;
     if (p + need > this.keys.length) this.#grow(p + need);
@@ -92,7 +88,32 @@ export class HalfColumns {
     p += trace.length;
     k.set(span, p);
     this.#keyLen = p += span.length;
-    this.keyEnd[i] = p;
+    this.keyEnd[this.length - 1] = p;
+  }
+
+  /** Appends a half whose key is `key` as is. */
+  #pushKey(h: EdgeHalf, key: Uint8Array): void {
+    this.#row(h.svc, h.k, h.e, h.peer, h.pk, h.st, h.d);
+    if (this.#keyLen + key.length > this.keys.length) this.#grow(this.#keyLen + key.length);
+    this.keys.set(key, this.#keyLen);
+    this.keyEnd[this.length - 1] = this.#keyLen += key.length;
+  }
+
+  #row(svc: string, kind: number, err: number, peer: string, pk: string, st: number, d: number): void {
+    const i = this.length++;
+    this.svc[i] = svc;
+    this.kind[i] = kind;
+    this.err[i] = err;
+    this.peer[i] = peer;
+    this.pk[i] = pk;
+    this.st[i] = st;
+    this.d[i] = d;
+  }
+
+  /** True when half i's key has no span id (a callee without a parent: a root). */
+  noSpan(i: number): boolean {
+    const a = i === 0 ? 0 : this.keyEnd[i - 1];
+    return this.keys[a] !== TEXT_KEY && this.keyEnd[i] - a === 1 + this.keys[a];
   }
 
   /** Appends half `i` of `from`. */
@@ -144,19 +165,6 @@ export class HalfColumns {
     return (h >>> 0) % partitions;
   }
 
-  /**
-   * One string per half, equal exactly when the join keys are: the bytes read as windows-1252 (one
-   * decode call, then slices), half as long as hex and hashed as fast.
-   */
-  keyStrings(): string[] {
-    const all = bytesAsText.decode(this.keys.subarray(0, this.#keyLen));
-    if (all.length !== this.#keyLen) throw new Error("windows-1252 decoding is not one code unit per byte");
-    const out: string[] = new Array(this.length);
-    let a = 0;
-    for (let i = 0; i < this.length; i++) out[i] = all.slice(a, a = this.keyEnd[i]);
-    return out;
-  }
-
   /** The halves as {@link EdgeHalf} objects (hex ids; id for callers, par for callees, "" otherwise). */
   toHalves(): EdgeHalf[] {
     const out: EdgeHalf[] = new Array(this.length);
@@ -187,21 +195,19 @@ export class HalfColumns {
     return out;
   }
 
-  /** Columns of {@link EdgeHalf} objects (ids must be hex: throws RangeError naming one that is not). */
-  static fromHalves(halves: readonly EdgeHalf[]): HalfColumns {
+  /**
+   * Columns of {@link EdgeHalf} objects. Ids must be hex (throws RangeError naming one that is not), unless
+   * `text_ids`: then other ids get keys of their own (first byte 255, never a hex key's: what the graph
+   * assembler does with JSON from foreign producers; such keys are not for the wire).
+   */
+  static fromHalves(halves: readonly EdgeHalf[], options: { text_ids?: boolean } = {}): HalfColumns {
     const c = new HalfColumns();
+    const hex = /^(?:[0-9a-fA-F]{2})*$/;
     for (const h of halves) {
-      c.push(
-        h.svc,
-        h.k,
-        h.e,
-        h.peer,
-        h.pk,
-        h.st,
-        h.d,
-        hexBytes(h.tr),
-        hexBytes(isCaller(h.k) ? h.id : h.par),
-      );
+      const span = isCaller(h.k) ? h.id : h.par;
+      if (options.text_ids && (!hex.test(h.tr) || !hex.test(span) || h.tr.length >= 2 * TEXT_KEY)) {
+        c.#pushKey(h, utf8.encode(`${String.fromCharCode(TEXT_KEY)}${JSON.stringify([h.tr, span])}`));
+      } else c.push(h.svc, h.k, h.e, h.peer, h.pk, h.st, h.d, hexBytes(h.tr), hexBytes(span));
     }
     return c;
   }
@@ -216,21 +222,4 @@ function hexBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
   return out;
-}
-
-/**
- * The join key of an {@link EdgeHalf} as {@link HalfColumns.keyStrings} gives it when its ids are hex (so
- * JSON and binary halves of one trace pair); ids that are not hex (hand-written tests, foreign producers)
- * get keys of their own, which no binary key equals (U+FFFF is no windows-1252 character).
- */
-export function joinKeyOf(h: EdgeHalf): string {
-  const span = isCaller(h.k) ? h.id : h.par;
-  const hex = /^(?:[0-9a-fA-F]{2})*$/;
-  if (h.tr.length > 510 || !hex.test(h.tr) || !hex.test(span)) return `\uffff${h.tr}\u0000${span}`;
-  const tr = hexBytes(h.tr), sp = hexBytes(span);
-  const key = new Uint8Array(1 + tr.length + sp.length);
-  key[0] = tr.length;
-  key.set(tr, 1);
-  key.set(sp, 1 + tr.length);
-  return bytesAsText.decode(key);
 }

@@ -201,6 +201,7 @@ export function decodeHalfColumns(bytes: Uint8Array): HalfColumnsMessage {
     let a = 0;
     for (let i = 0; i < nH; i++) {
       if (keyEnd[i] < a + 1 || a + 1 + keys[a] > keyEnd[i]) bad(`key ${i} is shorter than its trace id`, pos);
+      if (keys[a] === 255) bad(`key ${i} has a trace id of 255 bytes (at most 254)`, pos);
       a = keyEnd[i];
     }
     halves = new HalfColumns(keys);
