@@ -21,7 +21,7 @@ import {
   severityIndex,
 } from "./window_aggregate.ts";
 import { TemplateMiner } from "./log_template.ts";
-import { type ResourceLink, virtualPeer } from "../graph/edge_half.ts";
+import { type ResourceLink, virtualPeerId, virtualPeerKind } from "../graph/edge_half.ts";
 import { HalfColumns } from "../graph/half_columns.ts";
 import type { OtlpSignal } from "../bus/subjects.ts";
 
@@ -57,8 +57,6 @@ export function isHostOnlyResource(r: ResourceView): boolean {
   return r.service === "unknown_service" && r.pod === "" && r.instance === "" &&
     (r.host !== "" || r.node !== "");
 }
-
-const NO_PEER = ["", ""] as const;
 
 export class Extractor {
   readonly window_ms: number;
@@ -159,13 +157,12 @@ export class Extractor {
             }
             return;
           }
-          const [peer, pk] = caller ? virtualPeer(s) : NO_PEER;
           halves.push(
             r.service,
             s.kind,
             err ? 1 : 0,
-            peer,
-            pk,
+            caller ? virtualPeerId(s) : "",
+            caller ? virtualPeerKind(s) : "",
             t,
             s.duration_ms,
             s.trace_id,

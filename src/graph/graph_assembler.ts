@@ -18,6 +18,11 @@
  * a window closes when the watermark passes its end + max(ttl, allowed lateness), after the halves that
  * could still pair into it have expired.
  *
+ * Unpaired halves wait in a join table per tenant and side (src/graph/join_table.ts), looked up by their
+ * join key's bytes where the message holds them (src/graph/half_columns.ts), and in expiry buckets by
+ * start window, so close() visits the halves that may be due rather than every one waiting. Past
+ * `max_pending`, the halves that started first expire early (counted in `expired`).
+ *
  * Deduplication by units, as in the window reducer (src/features/window_reducer.ts): a message stands for
  * input units `<OTLP stream seq>/<span partition>`, its src for a message cut from one OTLP message, its
  * `covers` for one that carries a pull batch. A message none of whose units was accepted is accepted; one
@@ -85,7 +90,7 @@ export interface GraphAssemblerOptions {
   max_out_of_order_ms?: number;
   /** @default 5000 */
   allowed_lateness_ms?: number;
-  /** Unpaired halves held at most; beyond, the oldest expire early (counted). @default 200000 */
+  /** Unpaired halves held at most; beyond, those that started first expire early (counted). @default 200000 */
   max_pending?: number;
 }
 

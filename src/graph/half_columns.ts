@@ -30,28 +30,70 @@ export function isCaller(kind: number): boolean {
   return kind === 3 || kind === 4;
 }
 
+/** The numeric columns, as typed arrays (with room past `length`). */
+interface NumericColumns {
+  kind: Uint8Array;
+  err: Uint8Array;
+  st: Float64Array;
+  d: Float64Array;
+  keyEnd: Uint32Array;
+}
+
 export class HalfColumns {
+  /** Halves held (the typed columns have room for more). */
   length = 0;
   svc: string[] = [];
   /** OTLP span kind: 2 server, 3 client, 4 producer, 5 consumer */
-  kind: number[] = [];
+  kind: Uint8Array;
   /** 1 when the span is an error */
-  err: number[] = [];
+  err: Uint8Array;
   peer: string[] = [];
   pk: string[] = [];
   /** start, epoch ms */
-  st: number[] = [];
+  st: Float64Array;
   /** duration, ms */
-  d: number[] = [];
+  d: Float64Array;
   /** join keys, back to back: `|trace id|` (one byte), trace id, span id */
   keys: Uint8Array;
   /** where half i's key ends in `keys` (it starts where half i − 1's ends) */
-  keyEnd: number[] = [];
+  keyEnd: Uint32Array;
   #keyLen = 0;
 
-  constructor(keys?: Uint8Array) {
-    this.keys = keys ?? new Uint8Array(4096);
-    if (keys) this.#keyLen = keys.length;
+  /** Empty columns, or (the decoder's) `length` halves over the given columns and keys. */
+  constructor(
+    from?: { length: number; keys: Uint8Array; svc: string[]; peer: string[]; pk: string[] } & NumericColumns,
+  ) {
+    if (from) {
+      ({ length: this.length, svc: this.svc, peer: this.peer, pk: this.pk } = from);
+      ({ kind: this.kind, err: this.err, st: this.st, d: this.d, keyEnd: this.keyEnd } = from);
+      this.keys = from.keys;
+      this.#keyLen = from.keys.length;
+    } else {
+      const n = 256;
+      this.kind = new Uint8Array(n);
+      this.err = new Uint8Array(n);
+      this.st = new Float64Array(n);
+      this.d = new Float64Array(n);
+      this.keyEnd = new Uint32Array(n);
+      this.keys = new Uint8Array(32 * n);
+    }
+  }
+
+  #room(): void {
+    const n = 2 * this.kind.length;
+    const grown = <A extends Uint8Array | Float64Array | Uint32Array>(
+      a: A,
+      make: new (n: number) => A,
+    ): A => {
+      const b = new make(n);
+      b.set(a as never);
+      return b;
+    };
+    this.kind = grown(this.kind, Uint8Array);
+    this.err = grown(this.err, Uint8Array);
+    this.st = grown(this.st, Float64Array);
+    this.d = grown(this.d, Float64Array);
+    this.keyEnd = grown(this.keyEnd, Uint32Array);
   }
 
   /** Bytes of `keys` in use. */
@@ -84,10 +126,10 @@ export class HalfColumns {
     if (p + need > this.keys.length) this.#grow(p + need);
     const k = this.keys;
     k[p++] = trace.length;
-    k.set(trace, p);
-    p += trace.length;
-    k.set(span, p);
-    this.#keyLen = p += span.length;
+    // ids are 8 to 16 bytes: a loop beats TypedArray.set's call
+    for (let q = 0; q < trace.length; q++) k[p++] = trace[q];
+    for (let q = 0; q < span.length; q++) k[p++] = span[q];
+    this.#keyLen = p;
     this.keyEnd[this.length - 1] = p;
   }
 
@@ -100,6 +142,10 @@ export class HalfColumns {
   }
 
   #row(svc: string, kind: number, err: number, peer: string, pk: string, st: number, d: number): void {
+    if (!(kind >= 0 && kind <= 255)) {
+      throw new RangeError(`Cannot add a span half as its kind must be 0 to 255: current value is ${kind}`);
+    }
+    if (this.length === this.kind.length) this.#room();
     const i = this.length++;
     this.svc[i] = svc;
     this.kind[i] = kind;
@@ -119,14 +165,8 @@ export class HalfColumns {
   /** Appends half `i` of `from`. */
   pushFrom(from: HalfColumns, i: number): void {
     const a = i === 0 ? 0 : from.keyEnd[i - 1], b = from.keyEnd[i];
-    const j = this.length++;
-    this.svc[j] = from.svc[i];
-    this.kind[j] = from.kind[i];
-    this.err[j] = from.err[i];
-    this.peer[j] = from.peer[i];
-    this.pk[j] = from.pk[i];
-    this.st[j] = from.st[i];
-    this.d[j] = from.d[i];
+    this.#row(from.svc[i], from.kind[i], from.err[i], from.peer[i], from.pk[i], from.st[i], from.d[i]);
+    const j = this.length - 1;
     if (this.#keyLen + b - a > this.keys.length) this.#grow(this.#keyLen + b - a);
     this.keys.set(from.keys.subarray(a, b), this.#keyLen);
     this.keyEnd[j] = this.#keyLen += b - a;
@@ -136,9 +176,7 @@ export class HalfColumns {
   truncate(n: number): void {
     if (n >= this.length) return;
     this.length = n;
-    for (const col of [this.svc, this.kind, this.err, this.peer, this.pk, this.st, this.d, this.keyEnd]) {
-      col.length = n;
-    }
+    for (const col of [this.svc, this.peer, this.pk]) col.length = n;
     this.#keyLen = n === 0 ? 0 : this.keyEnd[n - 1];
   }
 

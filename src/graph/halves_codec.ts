@@ -56,24 +56,18 @@ export function encodeHalves(msg: HalfColumnsMessage | SpanHalvesMessage): Uint8
     return i;
   };
   const n = hs.length;
-  const refs = new Array<number>(n * 3 + rs.length * 3);
-  let j = 0;
-  // consecutive halves mostly share svc, peer and pk (one resource's spans): look up changes only
-  let lastSvc: string | undefined, lastPeer: string | undefined, lastPk: string | undefined;
-  let iSvc = 0, iPeer = 0, iPk = 0;
+  const { svc, peer, pk } = hs;
+  // the table first (its section precedes the halves); consecutive halves mostly share svc, peer and pk
+  // (one resource's spans), so only changes are looked up, here and when writing
   for (let i = 0; i < n; i++) {
-    const svc = hs.svc[i], peer = hs.peer[i], pk = hs.pk[i];
-    if (svc !== lastSvc) iSvc = ix(lastSvc = svc);
-    if (peer !== lastPeer) iPeer = ix(lastPeer = peer);
-    if (pk !== lastPk) iPk = ix(lastPk = pk);
-    refs[j++] = iSvc;
-    refs[j++] = iPeer;
-    refs[j++] = iPk;
+    if (i === 0 || svc[i] !== svc[i - 1]) ix(svc[i]);
+    if (i === 0 || peer[i] !== peer[i - 1]) ix(peer[i]);
+    if (i === 0 || pk[i] !== pk[i - 1]) ix(pk[i]);
   }
   for (const r of rs) {
-    refs[j++] = ix(r.svc);
-    refs[j++] = ix(r.pod);
-    refs[j++] = ix(r.host);
+    ix(r.svc);
+    ix(r.pod);
+    ix(r.host);
   }
   const w = scratch.begin([MAGIC0, MAGIC1, VERSION]);
   w.str(msg.tenant);
@@ -86,22 +80,25 @@ export function encodeHalves(msg: HalfColumnsMessage | SpanHalvesMessage): Uint8
   // a half takes at most 5 × 8 (varints) + 16 (doubles) + 8 (key length) bytes
   w.reserve(64 * n);
   const { kind, err, st, d, keyEnd } = hs;
-  j = 0;
+  let iSvc = 0, iPeer = 0, iPk = 0;
   for (let i = 0; i < n; i++) {
-    w.uv(refs[j++]);
+    if (i === 0 || svc[i] !== svc[i - 1]) iSvc = table.get(svc[i])!;
+    if (i === 0 || peer[i] !== peer[i - 1]) iPeer = table.get(peer[i])!;
+    if (i === 0 || pk[i] !== pk[i - 1]) iPk = table.get(pk[i])!;
+    w.uv(iSvc);
     w.uv(kind[i]);
     w.uv(err[i]);
-    w.uv(refs[j++]);
-    w.uv(refs[j++]);
+    w.uv(iPeer);
+    w.uv(iPk);
     w.f64(st[i]);
     w.f64(d[i]);
     w.uv(keyEnd[i] - (i === 0 ? 0 : keyEnd[i - 1]));
   }
   w.uv(rs.length);
   for (const r of rs) {
-    w.uv(refs[j++]);
-    w.uv(refs[j++]);
-    w.uv(refs[j++]);
+    w.uv(table.get(r.svc)!);
+    w.uv(table.get(r.pod)!);
+    w.uv(table.get(r.host)!);
     w.f64(r.t);
   }
   w.uv(hs.keyBytes);
@@ -171,19 +168,24 @@ export function decodeHalfColumns(bytes: Uint8Array): HalfColumnsMessage {
   let halves: HalfColumns;
   let resources: ResourceLink[];
   if (version === VERSION) {
-    const keyEnd: number[] = new Array(nH);
     const c = {
-      svc: new Array(nH),
-      kind: new Array(nH),
-      err: new Array(nH),
-      peer: new Array(nH),
-      pk: new Array(nH),
+      length: nH,
+      svc: new Array<string>(nH),
+      kind: new Uint8Array(nH),
+      err: new Uint8Array(nH),
+      peer: new Array<string>(nH),
+      pk: new Array<string>(nH),
+      st: new Float64Array(nH),
+      d: new Float64Array(nH),
+      keyEnd: new Uint32Array(nH),
     };
-    const st: number[] = new Array(nH), d: number[] = new Array(nH);
+    const { st, d, keyEnd } = c;
     let end = 0;
     for (let i = 0; i < nH; i++) {
       c.svc[i] = str();
-      c.kind[i] = uv();
+      const k = uv();
+      if (k > 255) bad(`span kind ${k} is over 255`, pos);
+      c.kind[i] = k;
       const e = uv();
       if (e > 1) bad(`error flag ${e} is not 0 or 1`, pos);
       c.err[i] = e;
@@ -197,15 +199,17 @@ export function decodeHalfColumns(bytes: Uint8Array): HalfColumnsMessage {
     const nK = uv();
     if (nK !== end) bad(`the key column has ${nK} bytes, the halves' keys ${end}`, pos);
     if (pos + nK > n) bad(`a key column of ${nK} bytes is truncated`, pos);
-    const keys = bytes.subarray(pos, pos += nK);
+    // a plain Uint8Array view whatever `bytes` is (a Node Buffer from the socket would make the join
+    // table's byte loads polymorphic)
+    const keys = new Uint8Array(bytes.buffer, bytes.byteOffset + pos, nK);
+    pos += nK;
     let a = 0;
     for (let i = 0; i < nH; i++) {
       if (keyEnd[i] < a + 1 || a + 1 + keys[a] > keyEnd[i]) bad(`key ${i} is shorter than its trace id`, pos);
       if (keys[a] === 255) bad(`key ${i} has a trace id of 255 bytes (at most 254)`, pos);
       a = keyEnd[i];
     }
-    halves = new HalfColumns(keys);
-    Object.assign(halves, c, { st, d, keyEnd, length: nH });
+    halves = new HalfColumns({ ...c, keys });
   } else {
     const hs = readHexHalves(nH);
     resources = readResources();
