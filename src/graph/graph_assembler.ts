@@ -482,11 +482,10 @@ export class GraphAssembler<T = unknown> {
       if (keep.length === 0) this.#due.delete(b);
       else this.#due.set(b, { live: keep.length, items: keep });
     }
-    this.#compact();
-    if (this.#nPending === 0 && this.#pending.size > 0) {
-      this.#pending.clear();
+    if (this.#nPending === 0) {
+      this.#pending.clear(); // nothing waits: drop the tables (and their expired entries) at once
       this.#stale = 0;
-    }
+    } else this.#compact();
     const limit = options.all ? Infinity : wm - Math.max(this.ttl_ms, this.allowed_lateness_ms);
     const out: GraphWindowJson[] = [];
     for (const [k, w] of this.#windows) {

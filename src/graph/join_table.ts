@@ -103,9 +103,11 @@ export class JoinTable<V> {
   /** Keeps only the entries whose value passes `keep` (in place for long keys, by rebuilding otherwise). */
   retain(keep: (v: V) => boolean): void {
     for (const [key, v] of this.#long) if (!keep(v)) this.#long.delete(key);
-    let cap = 16;
-    while (cap < 2 * this.#size) cap *= 2;
-    this.#rebuild(Math.max(cap, 1024), keep);
+    let kept = 0;
+    for (let i = 0; i < this.#hash.length; i++) if (this.#hash[i] !== 0 && keep(this.#vals[i]!)) kept++;
+    let cap = 1024;
+    while (cap < 2 * kept) cap *= 2;
+    this.#rebuild(cap, keep);
   }
 
   #find(k: Uint8Array, a: number, b: number, h: number): number {
