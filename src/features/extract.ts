@@ -4,7 +4,14 @@
  * deterministic in the bytes: the same message always gives the same partials, which is what makes
  * redelivery deduplicable (Nats-Msg-Id) and results independent of the number of workers.
  */
-import { Interner, type ResourceView, scanLogs, scanMetrics, scanTraces } from "./otlp_scan.ts";
+import {
+  Interner,
+  type ResourceView,
+  scanLogs,
+  scanMetrics,
+  scanTraces,
+  type SpanView,
+} from "./otlp_scan.ts";
 import {
   addMetricPoint,
   isErrorSpan,
@@ -14,7 +21,8 @@ import {
   severityIndex,
 } from "./window_aggregate.ts";
 import { TemplateMiner } from "./log_template.ts";
-import { type EdgeHalf, type ResourceLink, virtualPeer } from "../graph/edge_half.ts";
+import { type ResourceLink, virtualPeerId, virtualPeerKind } from "../graph/edge_half.ts";
+import { HalfColumns } from "../graph/half_columns.ts";
 import type { OtlpSignal } from "../bus/subjects.ts";
 
 export interface Extracted {
@@ -22,7 +30,8 @@ export interface Extracted {
   /** Largest event time in the message, epoch ms (-Infinity when empty). */
   max_event_ms: number;
   items: number;
-  halves: EdgeHalf[];
+  /** Graph edge halves (empty without `graph`). */
+  halves: HalfColumns;
   resources: ResourceLink[];
 }
 
@@ -49,49 +58,12 @@ export function isHostOnlyResource(r: ResourceView): boolean {
     (r.host !== "" || r.node !== "");
 }
 
-const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
-const latin = new TextDecoder("utf-8");
-
-/** Lower-case hex of many ids, appended to one byte buffer and decoded into one string at the end. */
-class HexColumn {
-  #buf = new Uint8Array(1 << 16);
-  #pos = 0;
-  /** Appends the hex of `id`; returns the end offset (in characters) after it. */
-  put(id: Uint8Array): number {
-    const n = id.length;
-    if (this.#pos + 2 * n > this.#buf.length) {
-      const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#pos + 2 * n));
-      next.set(this.#buf.subarray(0, this.#pos));
-      this.#buf = next;
-    }
-    const b = this.#buf;
-    let p = this.#pos;
-    for (let i = 0; i < n; i++) {
-      const x = id[i];
-      b[p++] = HEX_DIGITS[x >> 4];
-      b[p++] = HEX_DIGITS[x & 15];
-    }
-    this.#pos = p;
-    return p;
-  }
-  reset(): void {
-    this.#pos = 0;
-  }
-  /** Everything appended since the last take() or reset(), as one string; resets. */
-  take(): string {
-    const s = latin.decode(this.#buf.subarray(0, this.#pos));
-    this.#pos = 0;
-    return s;
-  }
-}
-
 export class Extractor {
   readonly window_ms: number;
   readonly graph: boolean;
   readonly #scanTraces: typeof scanTraces;
   readonly #interner = new Interner();
   readonly #miner = new TemplateMiner();
-  readonly #hex = new HexColumn();
   constructor(options: ExtractorOptions = {}) {
     this.window_ms = options.window_ms ?? 10_000;
     if (!(Number.isInteger(this.window_ms) && this.window_ms > 0)) {
@@ -106,23 +78,24 @@ export class Extractor {
   /** Throws OtlpScanError for malformed bytes. */
   extract(signal: OtlpSignal, tenant: string, bytes: Uint8Array): Extracted {
     const windows = new Map<string, ServiceWindow>();
-    const x = this.extractInto(signal, tenant, bytes, windows);
-    return { windows: [...windows.values()], ...x };
+    const halves = new HalfColumns();
+    const x = this.extractInto(signal, bytes, { tenant, windows, halves });
+    return { windows: [...windows.values()], ...x, halves };
   }
 
   /**
-   * Like {@link extract}, but adds the message's windows into `into` (keyed by service and window start,
-   * all of tenant `tenant`), merging with those already there: a pull batch's messages aggregated in
-   * place. Throws OtlpScanError for malformed bytes, after `into` may have received part of the message.
+   * Like {@link extract}, but adds the message's windows into `into.windows` (keyed by service and window
+   * start, all of tenant `into.tenant`), merging with those already there, and appends its halves to
+   * `into.halves`: a pull batch's messages aggregated in place. Throws OtlpScanError for malformed bytes,
+   * after `into.windows` may have received part of the message (`into.halves` is left as it was).
    */
   extractInto(
     signal: OtlpSignal,
-    tenant: string,
     bytes: Uint8Array,
-    into: Map<string, ServiceWindow>,
-  ): Omit<Extracted, "windows"> {
+    into: { tenant: string; windows: Map<string, ServiceWindow>; halves?: HalfColumns },
+  ): Omit<Extracted, "windows" | "halves"> {
     const w = this.window_ms;
-    const windows = into;
+    const { tenant, windows } = into;
     let lastSvc = "", lastStart = NaN;
     let last: ServiceWindow | undefined;
     const win = (service: string, t: number): ServiceWindow => {
@@ -140,7 +113,8 @@ export class Extractor {
       return sw;
     };
     let max = -Infinity;
-    const halves: EdgeHalf[] = [];
+    const halves = this.graph ? into.halves : undefined;
+    const mark = halves?.length ?? 0;
     const resources: ResourceLink[] = [];
     let lrSvc = "", lrPod = "", lrHost = "";
     let lrWin: ServiceWindow | undefined;
@@ -154,14 +128,16 @@ export class Extractor {
       lrHost = host;
       if (pod) sw.instances.add(pod);
       else sw.instances.add(host);
-      if (this.graph) resources.push({ svc, pod, host, t: sw.window_start_ms });
+      if (this.graph) {
+        resources.push({ svc, pod, host, t: sw.window_start_ms });
+        linked.add(sw);
+      }
     };
+    /** windows with a resource link in this message (each link puts its service in the graph window) */
+    const linked = new Set<ServiceWindow>();
     let items = 0;
-    const hex = this.#hex;
-    hex.reset(); // a scan that threw may have left ids behind
-    const idEnds: number[] = [];
     if (signal === "traces") {
-      this.#scanTraces(bytes, (s) => {
+      const scanned = (s: SpanView) => {
         items++;
         const t = s.start_ms;
         if (t > max) max = t;
@@ -170,33 +146,35 @@ export class Extractor {
         const err = isErrorSpan(s);
         sw.op(s.name).add(s.duration_ms, err);
         noteResource(r.service, r.pod || r.instance, r.host || r.node, t, sw);
-        if (this.graph && s.kind >= 2) {
-          const [peer, pk] = s.kind === 3 || s.kind === 4 ? virtualPeer(s) : ["", ""];
-          // ids are written as hex into one buffer and sliced from one decoded string at the end
-          idEnds.push(hex.put(s.trace_id), hex.put(s.span_id), hex.put(s.parent_span_id));
-          halves.push({
-            tr: "",
-            id: "",
-            par: "",
-            svc: r.service,
-            k: s.kind,
-            st: t,
-            d: s.duration_ms,
-            e: err ? 1 : 0,
-            peer,
-            pk,
-          });
+        if (halves !== undefined && s.kind >= 2) {
+          const caller = s.kind === 3 || s.kind === 4;
+          if (!caller && s.parent_span_id.length === 0) {
+            // a root server or consumer has no other half: all it tells the graph is that its service
+            // ran in this window, which a resource link says in fewer bytes, once per window
+            if (!linked.has(sw)) {
+              resources.push({ svc: r.service, pod: "", host: "", t: sw.window_start_ms });
+              linked.add(sw);
+            }
+            return;
+          }
+          halves.push(
+            r.service,
+            s.kind,
+            err ? 1 : 0,
+            caller ? virtualPeerId(s) : "",
+            caller ? virtualPeerKind(s) : "",
+            t,
+            s.duration_ms,
+            s.trace_id,
+            caller ? s.span_id : s.parent_span_id,
+          );
         }
-      }, opts);
-      if (halves.length > 0) {
-        const all = hex.take();
-        let at = 0;
-        for (let i = 0; i < halves.length; i++) {
-          const h = halves[i];
-          h.tr = all.slice(at, at = idEnds[3 * i]);
-          h.id = all.slice(at, at = idEnds[3 * i + 1]);
-          h.par = all.slice(at, at = idEnds[3 * i + 2]);
-        }
+      };
+      try {
+        this.#scanTraces(bytes, scanned, opts);
+      } catch (e) {
+        halves?.truncate(mark);
+        throw e;
       }
     } else if (signal === "metrics") {
       scanMetrics(bytes, (p) => {
@@ -241,6 +219,6 @@ export class Extractor {
         noteResource(r.service, r.pod || r.instance, r.host || r.node, t, sw);
       }, opts);
     }
-    return { max_event_ms: max, items, halves, resources };
+    return { max_event_ms: max, items, resources };
   }
 }

@@ -1,6 +1,8 @@
-import { deepStrictEqual as assertEquals } from "node:assert";
+import { deepStrictEqual as assertEquals, throws } from "node:assert";
 import { encodeOtlp } from "../core/otlp/codec.ts";
 import { Extractor } from "./extract.ts";
+import { OtlpScanError } from "./otlp_scan.ts";
+import { HalfColumns } from "../graph/half_columns.ts";
 import { WindowReducer } from "./window_reducer.ts";
 import type { FeatureRecord } from "../core/feature_record.ts";
 
@@ -169,7 +171,7 @@ Deno.test("extract() opens no service window for a host-only resource (no servic
   assertEquals(reduce(["metrics", gauge(pod)]).map((r) => r.service), ["unknown_service"]);
 });
 
-Deno.test("extract() gives the same edge halves after a malformed message threw mid-scan", () => {
+Deno.test("extractInto() leaves the halves as they were when a malformed message throws mid-scan", () => {
   const good = encodeOtlp("traces", {
     resourceSpans: [{
       resource: res("api", "api-1"),
@@ -187,21 +189,19 @@ Deno.test("extract() gives the same edge halves after a malformed message threw 
     }],
   });
   const ex = new Extractor({ window_ms: 10_000 });
-  const want = ex.extract("traces", "default", good).halves;
+  const want = ex.extract("traces", "default", good).halves.toHalves();
+  // a server half carries the join key trace id + parent span id
   assertEquals([want[0].tr, want[0].id, want[0].par], [
     "0102030405060708090a0b0c0d0e0f10",
-    "1112131415161718",
+    "",
     "2122232425262728",
   ]);
   // a second ResourceSpans whose resource has the wrong wire type: the first one's span is read (and its
-  // ids buffered) before the error is found
+  // half appended) before the error is found
   const bad = new Uint8Array([...good, 0x0a, 0x02, 0x08, 0x01]);
-  let threw = false;
-  try {
-    ex.extract("traces", "default", bad);
-  } catch {
-    threw = true;
-  }
-  assertEquals(threw, true);
-  assertEquals(ex.extract("traces", "default", good).halves, want);
+  const into = { tenant: "default", windows: new Map(), halves: new HalfColumns() };
+  ex.extractInto("traces", good, into);
+  throws(() => ex.extractInto("traces", bad, into), OtlpScanError);
+  ex.extractInto("traces", good, into);
+  assertEquals(into.halves.toHalves(), [...want, ...want]);
 });

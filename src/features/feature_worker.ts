@@ -54,12 +54,13 @@ import { OtlpScanError } from "./otlp_scan.ts";
 import { type BinaryPartial, encodePartial } from "./partial_codec.ts";
 import type { ServiceWindow } from "./window_aggregate.ts";
 import { encodeHalves } from "../graph/halves_codec.ts";
-import type { EdgeHalf, ResourceLink } from "../graph/edge_half.ts";
-import type { SpanHalvesMessage } from "../graph/graph_assembler.ts";
+import type { ResourceLink } from "../graph/edge_half.ts";
+import { HalfColumns } from "../graph/half_columns.ts";
+import type { HalfColumnsMessage } from "../graph/graph_assembler.ts";
 
 export const FEATURE_CONSUMER = "vigil-features";
 
-export type SpanPartialMessage = SpanHalvesMessage;
+export type SpanPartialMessage = HalfColumnsMessage;
 
 /** How feature partials are cut: one per pull batch and partition, or one per OTLP message and partition. */
 export type PartialsPer = "batch" | "message";
@@ -164,17 +165,32 @@ function spanPartials(
 ): void {
   if (x.halves.length === 0 && x.resources.length === 0) return;
   const sp = new Map<number, SpanPartialMessage>();
-  const get = (p: number) => {
-    let m = sp.get(p);
+  for (const [p, halves] of byTrace(x.halves, SP)) {
+    sp.set(p, { v: 1, tenant, src: `${seq}/${p}`, max_event_ms: x.max_event_ms, halves, resources: [] });
+  }
+  if (x.resources.length > 0) {
+    let m = sp.get(0);
     if (!m) {
-      m = { v: 1, tenant, src: `${seq}/${p}`, max_event_ms: x.max_event_ms, halves: [], resources: [] };
-      sp.set(p, m);
+      const halves = new HalfColumns();
+      sp.set(0, m = { v: 1, tenant, src: `${seq}/0`, max_event_ms: x.max_event_ms, halves, resources: [] });
     }
-    return m;
-  };
-  for (const h of x.halves) get(SP === 1 ? 0 : hash32(h.tr) % SP).halves.push(h);
-  if (x.resources.length > 0) get(0).resources.push(...x.resources);
+    m.resources = x.resources;
+  }
   for (const [p, m] of sp) out.push([subjects.spans(p), `s/${seq}/${p}`, encodeHalves(m)]);
+}
+
+/** Halves by span partition (p = hash(trace id) mod SP; all of them in partition 0 when SP is 1). */
+function byTrace(halves: HalfColumns, SP: number): Map<number, HalfColumns> {
+  const out = new Map<number, HalfColumns>();
+  if (halves.length === 0) return out;
+  if (SP === 1) return out.set(0, halves);
+  for (let i = 0; i < halves.length; i++) {
+    const p = halves.partitionOf(i, SP);
+    let c = out.get(p);
+    if (!c) out.set(p, c = new HalfColumns());
+    c.pushFrom(halves, i);
+  }
+  return out;
 }
 
 /** Windows by feature partition. */
@@ -210,8 +226,8 @@ export function partialsFor(
 /** A tenant's share of a pull batch, aggregated in place. */
 interface TenantBatch {
   windows: Map<string, ServiceWindow>;
-  /** Graph edge halves by span partition, and resource links (span partition 0). */
-  halves: Map<number, EdgeHalf[]>;
+  /** Graph edge halves (split by span partition at the end), and resource links (span partition 0). */
+  halves: HalfColumns;
   resources: ResourceLink[];
   /** [signal, message] of the messages merged into `windows`, in order. */
   good: [OtlpSignal, { data: Uint8Array; stream_seq: number }][];
@@ -240,20 +256,19 @@ export function batchPartialsFor<M extends { subject: string; data: Uint8Array; 
       ({ signal, tenant } = parseOrThrow(m.subject));
       t = tenants.get(tenant);
       if (t === undefined) {
-        t = { windows: new Map(), halves: new Map(), resources: [], good: [], max_event_ms: -Infinity };
+        t = {
+          windows: new Map(),
+          halves: new HalfColumns(),
+          resources: [],
+          good: [],
+          max_event_ms: -Infinity,
+        };
         tenants.set(tenant, t);
       }
-      const x = ex.extractInto(signal, tenant, m.data, t.windows);
+      const x = ex.extractInto(signal, m.data, { tenant, windows: t.windows, halves: t.halves });
       items += x.items;
       if (x.max_event_ms > t.max_event_ms) t.max_event_ms = x.max_event_ms;
       t.good.push([signal, m]);
-      const SP = options.span_partitions;
-      for (const h of x.halves) {
-        const p = SP === 1 ? 0 : hash32(h.tr) % SP;
-        const list = t.halves.get(p);
-        if (list === undefined) t.halves.set(p, [h]);
-        else list.push(h);
-      }
       for (const r of x.resources) t.resources.push(r);
     } catch (e) {
       if (!(e instanceof OtlpScanError)) throw e;
@@ -261,7 +276,7 @@ export function batchPartialsFor<M extends { subject: string; data: Uint8Array; 
       // the scan may have added part of the message: aggregate the tenant's good messages again
       if (t !== undefined) {
         t.windows.clear();
-        for (const [sig, g] of t.good) ex.extractInto(sig, tenant, g.data, t.windows);
+        for (const [sig, g] of t.good) ex.extractInto(sig, g.data, { tenant, windows: t.windows });
       }
     }
   }
@@ -284,8 +299,9 @@ export function batchPartialsFor<M extends { subject: string; data: Uint8Array; 
       out.push([subjects.featuresPartial(p), `f/${m.src}`, encodePartial(m)]);
       partials++;
     }
-    if (t.resources.length > 0 && !t.halves.has(0)) t.halves.set(0, []);
-    for (const [p, halves] of t.halves) {
+    const byP = byTrace(t.halves, options.span_partitions);
+    if (t.resources.length > 0 && !byP.has(0)) byP.set(0, new HalfColumns());
+    for (const [p, halves] of byP) {
       const m: SpanPartialMessage = { ...head(p), halves, resources: p === 0 ? t.resources : [] };
       out.push([subjects.spans(p), `s/${m.src}`, encodeHalves(m)]);
     }

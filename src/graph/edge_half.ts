@@ -47,14 +47,23 @@ export interface PeerAttributes {
  * peer.service, else server.address. Returns [id, kind] with kind "" when there is none.
  */
 export function virtualPeer(a: PeerAttributes): [string, string] {
-  if (a.db_system) return [a.db_name ? `${a.db_system}/${a.db_name}` : a.db_system, "database"];
+  return [virtualPeerId(a), virtualPeerKind(a)];
+}
+
+/** The id of {@link virtualPeer} alone (no tuple: the extractor calls it per client span). */
+export function virtualPeerId(a: PeerAttributes): string {
+  if (a.db_system) return a.db_name ? `${a.db_system}/${a.db_name}` : a.db_system;
   if (a.messaging_system) {
-    return [
-      a.messaging_destination ? `${a.messaging_system}/${a.messaging_destination}` : a.messaging_system,
-      "messaging_system",
-    ];
+    return a.messaging_destination ? `${a.messaging_system}/${a.messaging_destination}` : a.messaging_system;
   }
-  if (a.peer_service) return [a.peer_service, "peer"];
-  if (a.server_address) return [a.server_address, "peer"];
-  return ["", ""];
+  return a.peer_service || a.server_address;
+}
+
+/** The kind of {@link virtualPeer} alone. */
+export function virtualPeerKind(a: PeerAttributes): string {
+  if (a.db_system) return "database";
+  if (a.messaging_system) return "messaging_system";
+  if (a.peer_service) return "peer";
+  if (a.server_address) return "peer";
+  return "";
 }

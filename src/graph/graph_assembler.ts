@@ -10,11 +10,18 @@
  * - a client/producer half still unpaired ttl_ms (event time) after it started expires: it becomes an
  *   edge to its virtual peer (peer.service, server.address, messaging.system/destination), type
  *   "virtual_node", or is dropped when it names none; either way it is counted in `expired`.
- * - pods / instances and hosts (from resource attributes) become nodes linked to their service.
+ * - pods / instances and hosts (from resource attributes) become nodes linked to their service; a resource
+ *   link without either stands for root server/consumer spans (no caller to pair with), which workers send
+ *   as one link per service and window instead of one half each: the service is a node of the window.
  *
  * An edge belongs to the window of its caller's start time. Watermark = max event time − max_out_of_order;
  * a window closes when the watermark passes its end + max(ttl, allowed lateness), after the halves that
  * could still pair into it have expired.
+ *
+ * Unpaired halves wait in a join table per tenant and side (src/graph/join_table.ts), looked up by their
+ * join key's bytes where the message holds them (src/graph/half_columns.ts), and in expiry buckets by
+ * start window, so close() visits the halves that may be due rather than every one waiting. Past
+ * `max_pending`, the halves that started first expire early (counted in `expired`).
  *
  * Deduplication by units, as in the window reducer (src/features/window_reducer.ts): a message stands for
  * input units `<OTLP stream seq>/<span partition>`, its src for a message cut from one OTLP message, its
@@ -26,6 +33,8 @@
 import { DDSketch, type DDSketchJson } from "../features/ddsketch.ts";
 import { type CoveredInput, inputUnits } from "../features/input_units.ts";
 import type { EdgeHalf, ResourceLink } from "./edge_half.ts";
+import { HalfColumns, isCaller } from "./half_columns.ts";
+import { JoinTable } from "./join_table.ts";
 
 export type EdgeType = "request" | "messaging_system" | "database" | "virtual_node";
 
@@ -63,6 +72,15 @@ export interface SpanHalvesMessage extends CoveredInput {
   resources: ResourceLink[];
 }
 
+/** A span halves message column by column (what the feature worker builds and the codec reads). */
+export interface HalfColumnsMessage extends CoveredInput {
+  v: 1;
+  tenant: string;
+  max_event_ms: number;
+  halves: HalfColumns;
+  resources: ResourceLink[];
+}
+
 export interface GraphAssemblerOptions {
   /** @default 10000 */
   window_ms?: number;
@@ -72,7 +90,7 @@ export interface GraphAssemblerOptions {
   max_out_of_order_ms?: number;
   /** @default 5000 */
   allowed_lateness_ms?: number;
-  /** Unpaired halves held at most; beyond, the oldest expire early (counted). @default 200000 */
+  /** Unpaired halves held at most; beyond, those that started first expire early (counted). @default 200000 */
   max_pending?: number;
 }
 
@@ -90,50 +108,110 @@ export interface ServiceGraphCounters {
   too_late: number;
 }
 
+const EDGE_TYPES: readonly EdgeType[] = ["request", "messaging_system", "database", "virtual_node"];
+const REQUEST = 0, MESSAGING = 1, DATABASE = 2, VIRTUAL = 3;
+
+interface EdgeAgg {
+  caller: string;
+  callee: string;
+  type: EdgeType;
+  calls: number;
+  errors: number;
+  k: DDSketch;
+}
+
 class WindowState {
   nodes = new Map<string, GraphNodeJson>();
-  edges = new Map<
-    string,
-    { caller: string; callee: string; type: EdgeType; calls: number; errors: number; k: DDSketch }
-  >();
+  /** by caller, callee, then type index (EDGE_TYPES): no key strings built per call */
+  edges = new Map<string, Map<string, (EdgeAgg | undefined)[]>>();
   constructor(readonly tenant: string, readonly start: number) {}
-  node(n: GraphNodeJson): void {
+  /** A service or virtual node (a service node replaces a virtual one of the same id). */
+  node(id: string, kind: "service" | "virtual"): void {
+    const cur = this.nodes.get(id);
+    if (!cur || (cur.kind === "virtual" && kind !== "virtual")) this.nodes.set(id, { id, kind });
+  }
+  nodeJson(n: GraphNodeJson): void {
     const cur = this.nodes.get(n.id);
     if (!cur || (cur.kind === "virtual" && n.kind !== "virtual")) this.nodes.set(n.id, n);
   }
-  edge(caller: string, callee: string, type: EdgeType, err: boolean, latency_ms: number): void {
-    const key = `${caller}\u0000${callee}\u0000${type}`;
-    let e = this.edges.get(key);
-    if (!e) this.edges.set(key, e = { caller, callee, type, calls: 0, errors: 0, k: new DDSketch() });
+  edge(caller: string, callee: string, type: number, err: boolean, latency_ms: number): void {
+    let byCallee = this.edges.get(caller);
+    if (!byCallee) this.edges.set(caller, byCallee = new Map());
+    let byType = byCallee.get(callee);
+    if (!byType) byCallee.set(callee, byType = []);
+    let e = byType[type];
+    if (!e) {
+      byType[type] = e = { caller, callee, type: EDGE_TYPES[type], calls: 0, errors: 0, k: new DDSketch() };
+    }
     e.calls++;
     if (err) e.errors++;
     e.k.add(Math.max(0, latency_ms));
   }
   toJSON(window_ms: number): GraphWindowJson {
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const edges: GraphEdgeJson[] = [];
+    for (const byCallee of this.edges.values()) {
+      for (const byType of byCallee.values()) {
+        for (const e of byType) {
+          if (!e) continue;
+          edges.push({
+            caller: e.caller,
+            callee: e.callee,
+            type: e.type,
+            calls: e.calls,
+            errors: e.errors,
+            latency: { ...e.k.toJSON(), s: 0 },
+          });
+        }
+      }
+    }
     return {
       v: 1,
       tenant: this.tenant,
       window_start_ms: this.start,
       window_end_ms: this.start + window_ms,
       nodes: [...this.nodes.values()].sort((a, b) => cmp(a.id, b.id)),
-      edges: [...this.edges.values()]
-        .map((e) => ({
-          caller: e.caller,
-          callee: e.callee,
-          type: e.type,
-          calls: e.calls,
-          errors: e.errors,
-          latency: { ...e.k.toJSON(), s: 0 },
-        }))
-        .sort((a, b) => cmp(a.caller, b.caller) || cmp(a.callee, b.callee) || cmp(a.type, b.type)),
+      edges: edges.sort((a, b) => cmp(a.caller, b.caller) || cmp(a.callee, b.callee) || cmp(a.type, b.type)),
     };
   }
 }
 
+/** An unpaired half: what pairing or expiring it needs. */
 interface Pending {
-  h: EdgeHalf;
   tenant: string;
+  svc: string;
+  k: number;
+  st: number;
+  d: number;
+  e: number;
+  peer: string;
+  /**
+   * false once paired, replaced or expired: its expiry bucket may still list it, and an expired half
+   * stays in its join table (which has no key of it to delete by) until the table is compacted
+   */
+  live: boolean;
+}
+
+/** Unpaired halves whose start falls in one window: close() visits only the buckets that may expire. */
+interface ExpiryBucket {
+  live: number;
+  items: Pending[];
+}
+
+/** A tenant's unpaired halves, by join key. */
+interface TenantPending {
+  /** callers (client/producer) waiting for a callee, by trace id + span id */
+  callers: JoinTable<Pending>;
+  /** callees (server/consumer) waiting for their caller, by trace id + parent span id */
+  callees: JoinTable<Pending>;
+}
+
+/** A message's halves as columns (EdgeHalf messages, from JSON, are turned into these). */
+function columnsOf(
+  halves: HalfColumns | readonly EdgeHalf[],
+): { cols: HalfColumns; root: (i: number) => boolean } {
+  if (halves instanceof HalfColumns) return { cols: halves, root: (i) => halves.noSpan(i) };
+  return { cols: HalfColumns.fromHalves(halves, { text_ids: true }), root: (i) => halves[i].par === "" };
 }
 
 export class GraphAssembler<T = unknown> {
@@ -156,11 +234,18 @@ export class GraphAssembler<T = unknown> {
   #maxEvent = -Infinity;
   #closedThrough = -Infinity;
   readonly #windows = new Map<string, WindowState>();
-  /** callers (client/producer) waiting for a callee, by tenant/trace/span id */
-  readonly #callers = new Map<string, Pending>();
-  /** callees (server/consumer) waiting for their caller, by tenant/trace/parent id */
-  readonly #callees = new Map<string, Pending>();
-  readonly #seen = new Map<string, number>();
+  /** the window #win() gave last (reset when windows close) */
+  #lastWin: WindowState | null = null;
+  /** unpaired halves by tenant */
+  readonly #pending = new Map<string, TenantPending>();
+  #nPending = 0;
+  /** expired halves still in a join table */
+  #stale = 0;
+  /** unpaired halves by floor(start / window_ms) */
+  readonly #due = new Map<number, ExpiryBucket>();
+  readonly #seen = new Set<string>();
+  /** accepted units by the closed-through time after which they are forgotten */
+  readonly #seenUntil = new Map<number, string[]>();
   /** token → the closed-through time at which it may be acked */
   readonly #tokens: { token: T; until: number }[] = [];
 
@@ -181,7 +266,7 @@ export class GraphAssembler<T = unknown> {
     return this.#maxEvent - this.max_out_of_order_ms;
   }
   get pending_halves(): number {
-    return this.#callers.size + this.#callees.size;
+    return this.#nPending;
   }
   get held_tokens(): number {
     return this.#tokens.length;
@@ -192,6 +277,8 @@ export class GraphAssembler<T = unknown> {
 
   #win(tenant: string, t: number): WindowState | null {
     const start = Math.floor(t / this.window_ms) * this.window_ms;
+    const last = this.#lastWin;
+    if (last !== null && last.start === start && last.tenant === tenant) return last;
     if (start + this.window_ms <= this.#closedThrough) {
       this.counters.too_late++;
       return null;
@@ -199,39 +286,72 @@ export class GraphAssembler<T = unknown> {
     const key = `${tenant}\u0000${start}`;
     let w = this.#windows.get(key);
     if (!w) this.#windows.set(key, w = new WindowState(tenant, start));
-    return w;
+    return this.#lastWin = w;
   }
 
-  #pair(tenant: string, caller: EdgeHalf, callee: EdgeHalf): void {
+  #tenant(tenant: string): TenantPending {
+    let p = this.#pending.get(tenant);
+    if (!p) this.#pending.set(tenant, p = { callers: new JoinTable(), callees: new JoinTable() });
+    return p;
+  }
+
+  /** Holds `h` unpaired under key keys[a..b) in `table` (replacing a half held under the same key). */
+  #hold(table: JoinTable<Pending>, keys: Uint8Array, from: number, to: number, h: Pending): void {
+    const cur = table.set(keys, from, to, h);
+    if (cur !== undefined) {
+      if (cur.live) this.#drop(cur);
+      else this.#stale--; // an expired half's entry, overwritten
+    }
+    this.#nPending++;
+    const b = Math.floor(h.st / this.window_ms);
+    let bucket = this.#due.get(b);
+    if (bucket === undefined) this.#due.set(b, bucket = { live: 0, items: [] });
+    bucket.live++;
+    bucket.items.push(h);
+  }
+
+  /** Marks a held half gone (its caller removes it from its table); compacts its bucket when half dead. */
+  #drop(p: Pending): void {
+    p.live = false;
+    this.#nPending--;
+    const b = Math.floor(p.st / this.window_ms);
+    const bucket = this.#due.get(b)!;
+    if (--bucket.live === 0) this.#due.delete(b);
+    else if (bucket.items.length >= 64 && bucket.live < bucket.items.length >> 1) {
+      bucket.items = bucket.items.filter((x) => x.live);
+    }
+  }
+
+  #pair(tenant: string, caller: Pending, callee: Pending): void {
     const w = this.#win(tenant, caller.st);
     if (!w) return;
     this.counters.paired++;
-    w.node({ id: caller.svc, kind: "service" });
-    w.node({ id: callee.svc, kind: "service" });
+    w.node(caller.svc, "service");
+    w.node(callee.svc, "service");
     if (caller.k === 4) {
-      w.edge(caller.svc, callee.svc, "messaging_system", callee.e === 1, callee.st - caller.st);
-    } else w.edge(caller.svc, callee.svc, "request", caller.e === 1, caller.d);
+      w.edge(caller.svc, callee.svc, MESSAGING, callee.e === 1, callee.st - caller.st);
+    } else w.edge(caller.svc, callee.svc, REQUEST, caller.e === 1, caller.d);
   }
 
-  #expire(p: Pending): void {
+  #expire(h: Pending): void {
     this.counters.expired++;
-    const h = p.h;
-    if ((h.k === 3 || h.k === 4) && h.peer) {
-      const w = this.#win(p.tenant, h.st);
+    if (isCaller(h.k) && h.peer) {
+      const w = this.#win(h.tenant, h.st);
       if (!w) return;
       this.counters.virtual_edges++;
-      w.node({ id: h.svc, kind: "service" });
-      w.node({ id: h.peer, kind: "virtual" });
-      w.edge(h.svc, h.peer, "virtual_node", h.e === 1, h.d);
+      w.node(h.svc, "service");
+      w.node(h.peer, "virtual");
+      w.edge(h.svc, h.peer, VIRTUAL, h.e === 1, h.d);
     }
   }
 
   /**
    * Accepts a message's halves unless some of its units were accepted before (`duplicate`: all were;
    * otherwise it overlaps and is counted in `overlapping`); either way `token` is held until the windows
-   * the message fed are closed (at once when it was skipped).
+   * the message fed are closed (at once when it was skipped). Columns (the binary codec's) and EdgeHalf
+   * objects (JSON) pair with each other.
    */
-  accept(m: SpanHalvesMessage, token?: T): { duplicate: boolean; overlapping: boolean } {
+  accept(m: HalfColumnsMessage | SpanHalvesMessage, token?: T): { duplicate: boolean; overlapping: boolean } {
     const units = inputUnits(m);
     let seen = 0;
     for (const u of units) if (this.#seen.has(u)) seen++;
@@ -243,57 +363,102 @@ export class GraphAssembler<T = unknown> {
     }
     const t = m.tenant;
     let maxSt = -Infinity;
-    for (const h of m.halves) {
-      this.counters.halves++;
-      if (h.st > maxSt) maxSt = h.st;
-      if (h.k === 3 && h.pk === "database") {
-        const w = this.#win(t, h.st);
+    const { cols, root } = columnsOf(m.halves);
+    const { svc, kind, err, peer, pk, st, d, keys, keyEnd } = cols;
+    const pending = this.#tenant(t);
+    const { callers, callees } = pending;
+    this.counters.halves += cols.length;
+    for (let i = 0; i < cols.length; i++) {
+      const k = kind[i], hst = st[i];
+      if (hst > maxSt) maxSt = hst;
+      if (k === 3 && pk[i] === "database") {
+        const w = this.#win(t, hst);
         if (!w) continue;
         this.counters.database_edges++;
-        w.node({ id: h.svc, kind: "service" });
-        w.node({ id: h.peer, kind: "virtual" });
-        w.edge(h.svc, h.peer, "database", h.e === 1, h.d);
+        w.node(svc[i], "service");
+        w.node(peer[i], "virtual");
+        w.edge(svc[i], peer[i], DATABASE, err[i] === 1, d[i]);
         continue;
       }
-      if (h.k === 3 || h.k === 4) {
-        const key = `${t}/${h.tr}/${h.id}`;
-        const callee = this.#callees.get(key);
-        if (callee) {
-          this.#callees.delete(key);
-          this.#pair(t, h, callee.h);
-        } else this.#callers.set(key, { h, tenant: t });
+      const a = i === 0 ? 0 : keyEnd[i - 1], b = keyEnd[i];
+      if (k === 3 || k === 4) {
+        const h: Pending = {
+          tenant: t,
+          svc: svc[i],
+          k,
+          st: hst,
+          d: d[i],
+          e: err[i],
+          peer: peer[i],
+          live: true,
+        };
+        const callee = callees.get(keys, a, b);
+        if (callee?.live) {
+          callees.delete(keys, a, b);
+          this.#drop(callee);
+          this.#pair(t, h, callee);
+        } else this.#hold(callers, keys, a, b, h); // a span id seen twice: the later half waits
       } else {
-        const w = this.#win(t, h.st);
-        if (w) w.node({ id: h.svc, kind: "service" });
-        if (h.par === "") continue; // a root: no caller
-        const key = `${t}/${h.tr}/${h.par}`;
-        const caller = this.#callers.get(key);
-        if (caller) {
-          this.#callers.delete(key);
-          this.#pair(t, caller.h, h);
-        } else this.#callees.set(key, { h, tenant: t });
+        const w = this.#win(t, hst);
+        if (w) w.node(svc[i], "service");
+        if (root(i)) continue; // a root: no caller
+        const h: Pending = {
+          tenant: t,
+          svc: svc[i],
+          k,
+          st: hst,
+          d: d[i],
+          e: err[i],
+          peer: peer[i],
+          live: true,
+        };
+        const caller = callers.get(keys, a, b);
+        if (caller?.live) {
+          callers.delete(keys, a, b);
+          this.#drop(caller);
+          this.#pair(t, caller, h);
+        } else this.#hold(callees, keys, a, b, h);
       }
     }
     for (const r of m.resources) {
       const w = this.#win(t, r.t);
       if (!w) continue;
-      w.node({ id: r.svc, kind: "service" });
-      if (r.pod) w.node({ id: r.pod, kind: "pod", service: r.svc, ...(r.host ? { host: r.host } : {}) });
-      if (r.host) w.node({ id: r.host, kind: "host" });
+      w.node(r.svc, "service");
+      if (r.pod) w.nodeJson({ id: r.pod, kind: "pod", service: r.svc, ...(r.host ? { host: r.host } : {}) });
+      if (r.host) w.nodeJson({ id: r.host, kind: "host" });
       if (r.t > maxSt) maxSt = r.t;
     }
     if (m.max_event_ms > this.#maxEvent) this.#maxEvent = m.max_event_ms;
     const until = Math.floor(maxSt / this.window_ms) * this.window_ms + this.window_ms;
-    for (const u of units) this.#seen.set(u, until + this.ttl_ms + 3 * this.window_ms);
+    const forget = until + this.ttl_ms + 3 * this.window_ms;
+    let list = this.#seenUntil.get(forget);
+    if (list === undefined) this.#seenUntil.set(forget, list = []);
+    for (const u of units) {
+      this.#seen.add(u);
+      list.push(u);
+    }
     if (token !== undefined) this.#tokens.push({ token, until });
-    // memory bound: expire the oldest callers early
-    while (this.#callers.size + this.#callees.size > this.max_pending) {
-      const map = this.#callers.size >= this.#callees.size ? this.#callers : this.#callees;
-      const [k, p] = map.entries().next().value!;
-      map.delete(k);
+    // memory bound: expire the halves that started first early
+    while (this.#nPending > this.max_pending) {
+      let first: number | undefined;
+      for (const b of this.#due.keys()) if (first === undefined || b < first) first = b;
+      const p = this.#due.get(first!)!.items.find((x) => x.live)!;
+      this.#drop(p);
+      this.#stale++;
       this.#expire(p);
     }
+    this.#compact();
     return { duplicate: false, overlapping: false };
+  }
+
+  /** Drops expired halves' entries from the join tables once they outnumber the live ones. */
+  #compact(): void {
+    if (this.#stale < 4096 || this.#stale < this.#nPending) return;
+    for (const p of this.#pending.values()) {
+      p.callers.retain((x) => x.live);
+      p.callees.retain((x) => x.live);
+    }
+    this.#stale = 0;
   }
 
   /**
@@ -302,14 +467,25 @@ export class GraphAssembler<T = unknown> {
    */
   close(options: { all?: boolean } = {}): { windows: GraphWindowJson[]; releasable: T[] } {
     const wm = options.all ? Infinity : this.watermark_ms;
-    for (const map of [this.#callers, this.#callees]) {
-      for (const [k, p] of map) {
-        if (p.h.st + this.ttl_ms <= wm) {
-          map.delete(k);
+    for (const [b, bucket] of this.#due) {
+      if (b * this.window_ms + this.ttl_ms > wm) continue; // none of its halves is due yet
+      const keep: Pending[] = [];
+      for (const p of bucket.items) {
+        if (!p.live) continue;
+        if (p.st + this.ttl_ms <= wm) {
+          p.live = false; // its join table entry goes at the next compaction
+          this.#nPending--;
+          this.#stale++;
           this.#expire(p);
-        }
+        } else keep.push(p);
       }
+      if (keep.length === 0) this.#due.delete(b);
+      else this.#due.set(b, { live: keep.length, items: keep });
     }
+    if (this.#nPending === 0) {
+      this.#pending.clear(); // nothing waits: drop the tables (and their expired entries) at once
+      this.#stale = 0;
+    } else this.#compact();
     const limit = options.all ? Infinity : wm - Math.max(this.ttl_ms, this.allowed_lateness_ms);
     const out: GraphWindowJson[] = [];
     for (const [k, w] of this.#windows) {
@@ -326,6 +502,7 @@ export class GraphAssembler<T = unknown> {
     if (Number.isFinite(limit) && limit > this.#closedThrough) {
       this.#closedThrough = Math.floor(limit / this.window_ms) * this.window_ms;
     }
+    this.#lastWin = null;
     out.sort((a, b) => a.window_start_ms - b.window_start_ms || (a.tenant < b.tenant ? -1 : 1));
     const releasable: T[] = [];
     for (let i = this.#tokens.length - 1; i >= 0; i--) {
@@ -334,8 +511,10 @@ export class GraphAssembler<T = unknown> {
         this.#tokens.splice(i, 1);
       }
     }
-    if (this.#seen.size > 1024) {
-      for (const [k, u] of this.#seen) if (u < this.#closedThrough) this.#seen.delete(k);
+    for (const [forget, units] of this.#seenUntil) {
+      if (forget >= this.#closedThrough) continue;
+      for (const u of units) this.#seen.delete(u);
+      this.#seenUntil.delete(forget);
     }
     return { windows: out, releasable };
   }

@@ -4,35 +4,38 @@
  * (bench:features, 512-span requests: ~43 KB of JSON per request, mostly field names and hex ids).
  *
  * ```ts
- * const bytes = encodeHalves(msg);      // msg: SpanHalvesMessage
- * decodeHalves(bytes);                  // the same SpanHalvesMessage (ids as lower-case hex again)
+ * const bytes = encodeHalves(msg);      // msg: HalfColumnsMessage (what the worker builds) or SpanHalvesMessage
+ * decodeHalfColumns(bytes);             // HalfColumnsMessage: what the graph assembler reads, no per-half object
+ * decodeHalves(bytes);                  // SpanHalvesMessage (EdgeHalf objects, hex ids)
  * isBinaryHalves(bytes);                // false for JSON messages (they start with `{`)
  * ```
  *
  * Layout (little endian; `uv` = unsigned LEB128 varint, `str` = uv length + UTF-8, `f64` = double):
  *
  * ```
- * message  := 0x56 0x48 0x02 (magic "VH", version 2)  str tenant  str src  f64 max_event_ms  covers
+ * message  := 0x56 0x48 0x03 (magic "VH", version 3)  str tenant  str src  f64 max_event_ms  covers
  *             uv n_strings  str*n_strings                 (table of svc, peer, pk, pod, host values)
- *             uv n_halves  half*n_halves  uv n_resources  resource*n_resources  str ids
- * half     := uv svc  uv k  uv e  uv peer  uv pk  f64 st  f64 d  uv |tr|  uv |id|  uv |par|
+ *             uv n_halves  half*n_halves  uv n_resources  resource*n_resources  uv |keys|  keys
+ * half     := uv svc  uv k  uv e  uv peer  uv pk  f64 st  f64 d  uv |key|
  * resource := uv svc  uv pod  uv host  f64 t
  * covers   := the input units the message stands for (src/features/input_units.ts)
+ * key      := u8 |trace id|  trace id  span id     (raw bytes: src/graph/half_columns.ts)
  * ```
  *
- * svc, peer, pk, pod and host are indexes into the string table. `ids` is every half's trace id, span id
- * and parent span id (hex, as in {@link EdgeHalf}) concatenated, and |x| their lengths in UTF-16 units:
- * one decode call gives one flat string that the ids are sliced from (building each id from bytes made
- * the assembler's Map keys slower to hash than JSON's). Decoding is strict: truncation, bad magic or
- * version, indexes out of the table, id lengths past the column or trailing bytes throw RangeError. Version 1
- * (no covers section) is still read.
+ * svc, peer, pk, pod and host are indexes into the string table. `keys` is every half's join key back to
+ * back: its trace id and the span id the join needs (its own for a client or producer, its parent's for a
+ * server or consumer), as raw bytes, which halves the message against hex ids and lets the assembler make
+ * its Map keys with one decode call. Decoding is strict: truncation, bad magic or version, indexes out of
+ * the table, keys that run past the column or whose trace id runs past the key, and trailing bytes throw
+ * RangeError. Versions 1 (no covers) and 2 (hex ids, both span ids) are still read.
  */
 import { ByteWriter } from "../core/binary/byte_writer.ts";
 import { readCovers, writeCovers } from "../features/input_units.ts";
-import type { SpanHalvesMessage } from "./graph_assembler.ts";
+import type { HalfColumnsMessage, SpanHalvesMessage } from "./graph_assembler.ts";
 import type { EdgeHalf, ResourceLink } from "./edge_half.ts";
+import { HalfColumns } from "./half_columns.ts";
 
-const MAGIC0 = 0x56, MAGIC1 = 0x48, VERSION = 2;
+const MAGIC0 = 0x56, MAGIC1 = 0x48, VERSION = 3;
 
 export function isBinaryHalves(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === MAGIC0 && bytes[1] === MAGIC1;
@@ -42,26 +45,29 @@ const dec = new TextDecoder();
 
 const scratch = new ByteWriter(8192);
 
-/** Encodes a span halves message. */
-export function encodeHalves(msg: SpanHalvesMessage): Uint8Array {
+/** Encodes a span halves message. Throws RangeError for EdgeHalf ids that are not hex. */
+export function encodeHalves(msg: HalfColumnsMessage | SpanHalvesMessage): Uint8Array {
+  const hs = msg.halves instanceof HalfColumns ? msg.halves : HalfColumns.fromHalves(msg.halves);
+  const rs = msg.resources;
   const table = new Map<string, number>();
   const ix = (s: string) => {
     let i = table.get(s);
     if (i === undefined) table.set(s, i = table.size);
     return i;
   };
-  const hs = msg.halves, rs = msg.resources;
-  const refs = new Array<number>(hs.length * 3 + rs.length * 3);
-  let j = 0;
-  for (const h of hs) {
-    refs[j++] = ix(h.svc);
-    refs[j++] = ix(h.peer);
-    refs[j++] = ix(h.pk);
+  const n = hs.length;
+  const { svc, peer, pk } = hs;
+  // the table first (its section precedes the halves); consecutive halves mostly share svc, peer and pk
+  // (one resource's spans), so only changes are looked up, here and when writing
+  for (let i = 0; i < n; i++) {
+    if (i === 0 || svc[i] !== svc[i - 1]) ix(svc[i]);
+    if (i === 0 || peer[i] !== peer[i - 1]) ix(peer[i]);
+    if (i === 0 || pk[i] !== pk[i - 1]) ix(pk[i]);
   }
   for (const r of rs) {
-    refs[j++] = ix(r.svc);
-    refs[j++] = ix(r.pod);
-    refs[j++] = ix(r.host);
+    ix(r.svc);
+    ix(r.pod);
+    ix(r.host);
   }
   const w = scratch.begin([MAGIC0, MAGIC1, VERSION]);
   w.str(msg.tenant);
@@ -70,30 +76,33 @@ export function encodeHalves(msg: SpanHalvesMessage): Uint8Array {
   writeCovers(w, msg);
   w.uv(table.size);
   for (const s of table.keys()) w.str(s);
-  w.uv(hs.length);
-  j = 0;
-  let ids = "";
-  for (const h of hs) {
-    w.uv(refs[j++]);
-    w.uv(h.k);
-    w.uv(h.e);
-    w.uv(refs[j++]);
-    w.uv(refs[j++]);
-    w.f64(h.st);
-    w.f64(h.d);
-    w.uv(h.tr.length);
-    w.uv(h.id.length);
-    w.uv(h.par.length);
-    ids += h.tr + h.id + h.par;
+  w.uv(n);
+  // a half takes at most 5 × 8 (varints) + 16 (doubles) + 8 (key length) bytes
+  w.reserve(64 * n);
+  const { kind, err, st, d, keyEnd } = hs;
+  let iSvc = 0, iPeer = 0, iPk = 0;
+  for (let i = 0; i < n; i++) {
+    if (i === 0 || svc[i] !== svc[i - 1]) iSvc = table.get(svc[i])!;
+    if (i === 0 || peer[i] !== peer[i - 1]) iPeer = table.get(peer[i])!;
+    if (i === 0 || pk[i] !== pk[i - 1]) iPk = table.get(pk[i])!;
+    w.uv(iSvc);
+    w.uv(kind[i]);
+    w.uv(err[i]);
+    w.uv(iPeer);
+    w.uv(iPk);
+    w.f64(st[i]);
+    w.f64(d[i]);
+    w.uv(keyEnd[i] - (i === 0 ? 0 : keyEnd[i - 1]));
   }
   w.uv(rs.length);
   for (const r of rs) {
-    w.uv(refs[j++]);
-    w.uv(refs[j++]);
-    w.uv(refs[j++]);
+    w.uv(table.get(r.svc)!);
+    w.uv(table.get(r.pod)!);
+    w.uv(table.get(r.host)!);
     w.f64(r.t);
   }
-  w.str(ids);
+  w.uv(hs.keyBytes);
+  w.bytes(hs.keys.subarray(0, hs.keyBytes));
   return w.finish();
 }
 
@@ -101,12 +110,21 @@ function bad(what: string, pos: number): never {
   throw new RangeError(`Cannot decode span halves as ${what}: at byte ${pos}`);
 }
 
-/** Decodes a binary span halves message. Throws RangeError naming the offset when it is not one. */
+/** Decodes a binary span halves message into EdgeHalf objects. Throws RangeError naming the offset. */
 export function decodeHalves(bytes: Uint8Array): SpanHalvesMessage {
+  const { halves, ...rest } = decodeHalfColumns(bytes);
+  return { ...rest, halves: halves.toHalves() };
+}
+
+/**
+ * Decodes a binary span halves message into columns (keys are a view of `bytes`, not a copy). Throws
+ * RangeError naming the offset when it is not one.
+ */
+export function decodeHalfColumns(bytes: Uint8Array): HalfColumnsMessage {
   if (!isBinaryHalves(bytes)) bad("the magic bytes are missing", 0);
   const version = bytes[2];
-  if (version !== VERSION && version !== 1) {
-    bad(`version ${version} is not supported (expected 1 or ${VERSION})`, 2);
+  if (version !== VERSION && version !== 2 && version !== 1) {
+    bad(`version ${version} is not supported (expected 1 to ${VERSION})`, 2);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.length;
@@ -147,37 +165,97 @@ export function decodeHalves(bytes: Uint8Array): SpanHalvesMessage {
   };
   const nH = uv();
   if (nH > n - pos) bad(`${nH} halves cannot fit`, pos);
-  const halves: EdgeHalf[] = new Array(nH);
-  const idLens: number[] = new Array(3 * nH);
-  for (let i = 0; i < nH; i++) {
-    const svc = str(), k = uv(), e = uv(), peer = str(), pk = str(), st = f64(), d = f64();
-    if (e > 1) bad(`error flag ${e} is not 0 or 1`, pos);
-    idLens[3 * i] = uv();
-    idLens[3 * i + 1] = uv();
-    idLens[3 * i + 2] = uv();
-    halves[i] = { tr: "", id: "", par: "", svc, k, st, d, e: e as 0 | 1, peer, pk };
+  let halves: HalfColumns;
+  let resources: ResourceLink[];
+  if (version === VERSION) {
+    const c = {
+      length: nH,
+      svc: new Array<string>(nH),
+      kind: new Uint8Array(nH),
+      err: new Uint8Array(nH),
+      peer: new Array<string>(nH),
+      pk: new Array<string>(nH),
+      st: new Float64Array(nH),
+      d: new Float64Array(nH),
+      keyEnd: new Uint32Array(nH),
+    };
+    const { st, d, keyEnd } = c;
+    let end = 0;
+    for (let i = 0; i < nH; i++) {
+      c.svc[i] = str();
+      const k = uv();
+      if (k > 255) bad(`span kind ${k} is over 255`, pos);
+      c.kind[i] = k;
+      const e = uv();
+      if (e > 1) bad(`error flag ${e} is not 0 or 1`, pos);
+      c.err[i] = e;
+      c.peer[i] = str();
+      c.pk[i] = str();
+      st[i] = f64();
+      d[i] = f64();
+      keyEnd[i] = end += uv();
+    }
+    resources = readResources();
+    const nK = uv();
+    if (nK !== end) bad(`the key column has ${nK} bytes, the halves' keys ${end}`, pos);
+    if (pos + nK > n) bad(`a key column of ${nK} bytes is truncated`, pos);
+    // a plain Uint8Array view whatever `bytes` is (a Node Buffer from the socket would make the join
+    // table's byte loads polymorphic)
+    const keys = new Uint8Array(bytes.buffer, bytes.byteOffset + pos, nK);
+    pos += nK;
+    let a = 0;
+    for (let i = 0; i < nH; i++) {
+      if (keyEnd[i] < a + 1 || a + 1 + keys[a] > keyEnd[i]) bad(`key ${i} is shorter than its trace id`, pos);
+      if (keys[a] === 255) bad(`key ${i} has a trace id of 255 bytes (at most 254)`, pos);
+      a = keyEnd[i];
+    }
+    halves = new HalfColumns({ ...c, keys });
+  } else {
+    const hs = readHexHalves(nH);
+    resources = readResources();
+    const ids = utf8(uv());
+    let at = 0;
+    for (let i = 0; i < nH; i++) {
+      const h = hs[i].h, [lt, li, lp] = hs[i].lens;
+      const a = at + lt, b = a + li, c = b + lp;
+      if (c > ids.length) bad(`id lengths run past the id column (${ids.length})`, pos);
+      h.tr = ids.slice(at, a);
+      h.id = ids.slice(a, b);
+      h.par = ids.slice(b, c);
+      at = c;
+    }
+    if (at !== ids.length) bad(`${ids.length - at} id characters are left over`, pos);
+    try {
+      halves = HalfColumns.fromHalves(hs.map((x) => x.h));
+    } catch (e) {
+      bad((e as Error).message, pos);
+    }
   }
-  const nR = uv();
-  if (nR > n - pos) bad(`${nR} resources cannot fit`, pos);
-  const resources: ResourceLink[] = new Array(nR);
-  for (let i = 0; i < nR; i++) resources[i] = { svc: str(), pod: str(), host: str(), t: f64() };
-  const ids = utf8(uv());
-  let at = 0;
-  for (let i = 0; i < nH; i++) {
-    const h = halves[i];
-    const a = at + idLens[3 * i], b = a + idLens[3 * i + 1], c = b + idLens[3 * i + 2];
-    if (c > ids.length) bad(`id lengths run past the id column (${ids.length})`, pos);
-    h.tr = ids.slice(at, a);
-    h.id = ids.slice(a, b);
-    h.par = ids.slice(b, c);
-    at = c;
-  }
-  if (at !== ids.length) bad(`${ids.length - at} id characters are left over`, pos);
   if (pos !== n) bad(`${n - pos} trailing bytes follow the message`, pos);
-  const msg: SpanHalvesMessage = { v: 1, tenant, src, max_event_ms, halves, resources };
+  const msg: HalfColumnsMessage = { v: 1, tenant, src, max_event_ms, halves, resources };
   if (covers !== undefined) {
     msg.covers = covers;
     msg.partition = partition;
   }
   return msg;
+
+  function readResources(): ResourceLink[] {
+    const nR = uv();
+    if (nR > n - pos) bad(`${nR} resources cannot fit`, pos);
+    const resources: ResourceLink[] = new Array(nR);
+    for (let i = 0; i < nR; i++) resources[i] = { svc: str(), pod: str(), host: str(), t: f64() };
+    return resources;
+  }
+
+  /** Versions 1 and 2: hex ids in one string column after the resources. */
+  function readHexHalves(nH: number): { h: EdgeHalf; lens: [number, number, number] }[] {
+    const out: { h: EdgeHalf; lens: [number, number, number] }[] = new Array(nH);
+    for (let i = 0; i < nH; i++) {
+      const svc = str(), k = uv(), e = uv(), peer = str(), pk = str(), st = f64(), d = f64();
+      if (e > 1) bad(`error flag ${e} is not 0 or 1`, pos);
+      const lens: [number, number, number] = [uv(), uv(), uv()];
+      out[i] = { h: { tr: "", id: "", par: "", svc, k, st, d, e: e as 0 | 1, peer, pk }, lens };
+    }
+    return out;
+  }
 }

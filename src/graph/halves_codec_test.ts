@@ -1,9 +1,15 @@
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert";
 import fc from "fast-check";
-import { decodeHalves, encodeHalves, isBinaryHalves } from "./halves_codec.ts";
+import { decodeHalfColumns, decodeHalves, encodeHalves, isBinaryHalves } from "./halves_codec.ts";
 import type { SpanHalvesMessage } from "./graph_assembler.ts";
+import type { EdgeHalf } from "./edge_half.ts";
+import { isCaller } from "./half_columns.ts";
+import { ByteWriter } from "../core/binary/byte_writer.ts";
+import { writeCovers } from "../features/input_units.ts";
 import { Extractor } from "../features/extract.ts";
-import { workload } from "../../tests/features/otlp_gen.ts";
+import { type GenSpan, traceRequest } from "../../tests/features/otlp_gen.ts";
+
+const T0 = 1_700_000_000_000;
 
 const hexId = (bytes: number) =>
   fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) =>
@@ -11,8 +17,8 @@ const hexId = (bytes: number) =>
   );
 
 const half = fc.record({
-  tr: fc.oneof(hexId(16), fc.constant(""), fc.string()), // odd or non-hex ids still round-trip
-  id: fc.oneof(hexId(8), fc.string()),
+  tr: fc.oneof(hexId(16), fc.constant(""), hexId(3)),
+  id: fc.oneof(hexId(8), fc.constant("")),
   par: fc.oneof(hexId(8), fc.constant("")),
   svc: fc.constantFrom("api", "db-client", "ünï"),
   k: fc.constantFrom(2, 3, 4, 5),
@@ -23,7 +29,14 @@ const half = fc.record({
   pk: fc.constantFrom("", "database", "messaging_system", "peer"),
 }).map((h) => ({ ...h })); // plain objects (fast-check's records have a null prototype)
 
-Deno.test("decodeHalves(encodeHalves()) round-trips any span halves message (property)", () => {
+/** What a half carries on the wire: its join key (own span id for callers, parent's for callees). */
+const joinOnly = (h: EdgeHalf): EdgeHalf => ({
+  ...h,
+  id: isCaller(h.k) ? h.id : "",
+  par: isCaller(h.k) ? "" : h.par,
+});
+
+Deno.test("decodeHalves(encodeHalves()) round-trips any span halves message's join keys (property)", () => {
   fc.assert(
     fc.property(
       fc.array(half, { maxLength: 60 }),
@@ -35,7 +48,7 @@ Deno.test("decodeHalves(encodeHalves()) round-trips any span halves message (pro
       fc.string(),
       (halves, resources, tenant) => {
         const m: SpanHalvesMessage = { v: 1, tenant, src: "7/0", max_event_ms: 1.5, halves, resources };
-        assertEquals(decodeHalves(encodeHalves(m)), m);
+        assertEquals(decodeHalves(encodeHalves(m)), { ...m, halves: halves.map(joinOnly) });
       },
     ),
     { numRuns: 300 },
@@ -44,20 +57,57 @@ Deno.test("decodeHalves(encodeHalves()) round-trips any span halves message (pro
 
 Deno.test("encodeHalves() carries the extractor's halves exactly and smaller than JSON", () => {
   const ex = new Extractor({ window_ms: 10_000 });
-  const x = ex.extract("traces", "default", workload({ n_messages: 1, per_message: 200 }).messages[0]);
-  ok(x.halves.length > 100);
-  const m: SpanHalvesMessage = {
-    v: 1,
+  // 100 calls fe → api → orders (client and server spans), and 100 root server spans
+  const spans: GenSpan[] = [];
+  for (let i = 0; i < 100; i++) {
+    const base = { name: "GET /", start_ms: T0 + i * 100, duration_ms: 5 + i, trace: i + 1 };
+    spans.push(
+      { ...base, service: "fe", kind: 2, span: 4 * i + 1 },
+      { ...base, service: "fe", kind: 3, span: 4 * i + 2, parent: 4 * i + 1, http: 503 },
+      { ...base, service: "api", pod: "api-1", kind: 2, span: 4 * i + 3, parent: 4 * i + 2 },
+      {
+        ...base,
+        service: "api",
+        pod: "api-1",
+        kind: 3,
+        span: 4 * i + 4,
+        parent: 4 * i + 3,
+        attrs: { "peer.service": "orders" },
+      },
+    );
+  }
+  const x = ex.extract("traces", "default", traceRequest(spans));
+  assertEquals(x.halves.length, 300); // the root server spans are resource links
+  // fe has no pod or host: its root spans become one link for the window
+  assertEquals(x.resources, [
+    { svc: "fe", pod: "", host: "", t: T0 },
+    { svc: "api", pod: "api-1", host: "node-1", t: T0 },
+  ]);
+  const m = {
+    v: 1 as const,
     tenant: "default",
     src: "1/0",
     max_event_ms: x.max_event_ms,
-    halves: x.halves,
     resources: x.resources,
   };
-  const bytes = encodeHalves(m);
-  ok(isBinaryHalves(bytes) && !isBinaryHalves(new TextEncoder().encode(JSON.stringify(m))));
-  ok(bytes.length < JSON.stringify(m).length / 2);
-  assertEquals(decodeHalves(bytes), m);
+  const bytes = encodeHalves({ ...m, halves: x.halves });
+  const json: SpanHalvesMessage = { ...m, halves: x.halves.toHalves() };
+  ok(isBinaryHalves(bytes) && !isBinaryHalves(new TextEncoder().encode(JSON.stringify(json))));
+  ok(bytes.length < JSON.stringify(json).length / 3);
+  assertEquals(decodeHalves(bytes), json);
+  // the assembler's columns: the same keys, read in place
+  const cols = decodeHalfColumns(bytes).halves;
+  assertEquals(cols.keys.subarray(0, cols.keyBytes), x.halves.keys.subarray(0, x.halves.keyBytes));
+  assertEquals(cols.keyEnd, x.halves.keyEnd.subarray(0, x.halves.length));
+  assertEquals(encodeHalves(json), bytes);
+});
+
+Deno.test("encodeHalves() throws RangeError naming an id that is not hex", () => {
+  const h: EdgeHalf = { tr: "xyz", id: "01", par: "", svc: "a", k: 3, st: 1, d: 1, e: 0, peer: "", pk: "" };
+  throws(
+    () => encodeHalves({ v: 1, tenant: "t", src: "1/0", max_event_ms: 0, halves: [h], resources: [] }),
+    /"xyz"/,
+  );
 });
 
 Deno.test("decodeHalves() throws RangeError for truncation, trailing bytes, bad version and indexes", () => {
@@ -85,9 +135,15 @@ Deno.test("decodeHalves() throws RangeError for truncation, trailing bytes, bad 
   const longer = new Uint8Array(bytes.length + 1);
   longer.set(bytes);
   throws(() => decodeHalves(longer), /1 trailing bytes/);
-  const v3 = bytes.slice();
-  v3[2] = 3;
-  throws(() => decodeHalves(v3), /version 3 is not supported/);
+  const v4 = bytes.slice();
+  v4[2] = 4;
+  throws(() => decodeHalves(v4), /version 4 is not supported/);
+  // a key shorter than the trace id length it states
+  const short = encodeHalves({ ...m, halves: [{ ...m.halves[0], tr: "0a", par: "" }] });
+  const keyAt = short.length - 2; // uv |keys| = 2, then [|tr| = 1, 0x0a]
+  assertEquals([short[keyAt - 1], short[keyAt]], [2, 1]);
+  short[keyAt] = 2;
+  throws(() => decodeHalves(short), /key 0 is shorter than its trace id/);
 });
 
 Deno.test("decodeHalves() reads the covers of a batch message back, and version 1 messages (no covers)", () => {
@@ -113,17 +169,33 @@ Deno.test("decodeHalves() reads the covers of a batch message back, and version 
     halves: [half],
     resources: [],
   };
-  assertEquals(decodeHalves(encodeHalves(batch)), batch);
-  // version 1: the same bytes without the covers section (one 0 byte after max_event_ms)
+  assertEquals(decodeHalves(encodeHalves(batch)), { ...batch, halves: [{ ...half, par: "" }] });
+  // version 2 (hex ids, both span ids), and version 1: the same without the covers section
+  assertEquals(decodeHalves(legacy(batch, 2)), { ...batch, halves: [{ ...half, par: "" }] });
   const one: SpanHalvesMessage = { ...batch, src: "7/3", covers: undefined, partition: undefined };
   delete one.covers;
   delete one.partition;
-  const v2 = encodeHalves(one);
-  const at = 3 + 1 + 1 + 1 + 3 + 8; // magic+version, tenant "t", src "7/3", max_event_ms
-  assertEquals(v2[at], 0);
-  const v1 = new Uint8Array(v2.length - 1);
-  v1.set(v2.subarray(0, at));
-  v1.set(v2.subarray(at + 1), at);
-  v1[2] = 1;
-  assertEquals(decodeHalves(v1), one);
+  assertEquals(decodeHalves(legacy(one, 1)), { ...one, halves: [{ ...half, par: "" }] });
 });
+
+/** A message in the version 1 or 2 layout (what workers before version 3 sent). */
+function legacy(m: SpanHalvesMessage, version: 1 | 2): Uint8Array {
+  const w = new ByteWriter().begin([0x56, 0x48, version]);
+  w.str(m.tenant);
+  w.str(m.src);
+  w.f64(m.max_event_ms);
+  if (version === 2) writeCovers(w, m);
+  const table = [...new Set(m.halves.flatMap((h) => [h.svc, h.peer, h.pk]))];
+  w.uv(table.length);
+  for (const s of table) w.str(s);
+  w.uv(m.halves.length);
+  for (const h of m.halves) {
+    for (const x of [table.indexOf(h.svc), h.k, h.e, table.indexOf(h.peer), table.indexOf(h.pk)]) w.uv(x);
+    w.f64(h.st);
+    w.f64(h.d);
+    for (const x of [h.tr, h.id, h.par]) w.uv(x.length);
+  }
+  w.uv(0);
+  w.str(m.halves.map((h) => h.tr + h.id + h.par).join(""));
+  return w.finish();
+}

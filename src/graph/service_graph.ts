@@ -15,13 +15,14 @@ import { type BusMessage, consumerLag, ensurePullConsumer, pullBatches } from ".
 import { STREAMS, subjects } from "../bus/subjects.ts";
 import type { GraphEdge, GraphEdgeWindow, ServiceGraphSnapshot } from "../core/rca.ts";
 import { DDSketch } from "../features/ddsketch.ts";
-import { decodeHalves, isBinaryHalves } from "./halves_codec.ts";
+import { decodeHalfColumns, isBinaryHalves } from "./halves_codec.ts";
 import {
   type EdgeType,
   GraphAssembler,
   type GraphAssemblerOptions,
   type GraphEdgeJson,
   type GraphWindowJson,
+  type HalfColumnsMessage,
   mergeGraphWindows,
   type ServiceGraphCounters,
   type SpanHalvesMessage,
@@ -173,8 +174,8 @@ export class ServiceGraph {
   async #onBatch(msgs: BusMessage[]): Promise<void> {
     for (const m of msgs) {
       try {
-        const msg: SpanHalvesMessage = isBinaryHalves(m.data)
-          ? decodeHalves(m.data)
+        const msg: HalfColumnsMessage | SpanHalvesMessage = isBinaryHalves(m.data)
+          ? decodeHalfColumns(m.data)
           : JSON.parse(dec.decode(m.data));
         this.assembler.accept(msg, m);
       } catch {
