@@ -24,7 +24,8 @@ const AFTER_EFFECT_RATIO = 0.5;
 /**
  * A new anomaly this many times stronger than everything an open incident shows in the same window is not
  * its symptom (a fading incident does not cause a fresh, much stronger change): it is grouped and localized
- * on its own, and joins the incident only if that diagnosis names the incident's root.
+ * on its own, and joins the incident only if that diagnosis names the incident's root. (Not while the
+ * incident is still being re-localized: a young incident's strongest member may show up late.)
  */
 const DOMINANT_RATIO = 4;
 
@@ -132,10 +133,13 @@ export class IncidentTracker {
     const changed = new Set<Open>();
     const unassigned: string[] = [];
     const activity = (o: Open) => Math.max(0, ...[...o.members].map((m) => strength.get(m) ?? 0));
+    // still being re-localized (see the duplicate check below)
+    const settling = (o: Open) => o.windows <= this.#o.relocalize_windows + 1;
     for (const d of anomalous) {
       const inc = this.#open.find((o) =>
         this.#continues(o, d.service) ||
-        (o.windows < this.#o.join_windows && d.severity <= DOMINANT_RATIO * (activity(o) || o.strength) &&
+        (o.windows < this.#o.join_windows &&
+          d.severity <= DOMINANT_RATIO * (activity(o) || o.strength) &&
           [...o.members].some((m) => linked(m, d.service)))
       );
       if (inc) {
@@ -187,13 +191,15 @@ export class IncidentTracker {
       // services, and a new fault's diagnosis often names one of them — measured on Nezha: 25 → 17 of
       // 56 faults detected.)
       const top = o.record.root_causes[0]?.service;
+      // (Or a dominant newcomer whose diagnosis names a member of an incident still being re-localized:
+      // the same fault, its strongest sign arriving late; the incident takes it into its diagnosis.)
       const dup = this.#open.find((x) => x.record.id === o.record.id) ??
         (top === undefined
           ? undefined
           : this.#open.find((x) =>
             !changed.has(x) && x.record.root_causes[0]?.service === top &&
             (x.windows < this.#o.join_windows || this.#continues(x, top))
-          ));
+          ) ?? this.#open.find((x) => settling(x) && x.members.has(top)));
       if (dup) {
         for (const m of g) dup.members.add(m);
         changed.add(dup);

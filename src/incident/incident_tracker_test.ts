@@ -297,8 +297,9 @@ Deno.test("IncidentTracker.step() takes a much weaker late anomaly for the open 
 
 Deno.test("IncidentTracker.step() opens a new incident for a linked anomaly that dwarfs what the open one shows now", () => {
   // payment's hard fault (windows 10-13) fades into a long, faint after-effect; orders, its caller, then
-  // changes sharply from window 15 (inside the join period) or 25 (after it). Much stronger than what
-  // payment still shows: a fault of its own, a second incident rooted at orders. About as faint: one.
+  // changes sharply from window 17 (diagnosis settled, inside the join period) or 25 (after it). Much
+  // stronger than what payment still shows: a fault of its own, a second incident rooted at orders. About
+  // as faint: one.
   const roots = (ordersFrom: number, ordersSeverity: number) => {
     const tracker = new IncidentTracker({ tenant: "acme", localizer: stepLocalizer });
     const frame: MetricFrame = {
@@ -336,8 +337,35 @@ Deno.test("IncidentTracker.step() opens a new incident for a linked anomaly that
     }
     return [...byId.values()].sort();
   };
-  assert.deepEqual(roots(15, 60), ["orders", "payment"]);
+  assert.deepEqual(roots(17, 60), ["orders", "payment"]);
   assert.deepEqual(roots(25, 60), ["orders", "payment"]);
-  assert.deepEqual(roots(15, 5), ["payment"]);
+  assert.deepEqual(roots(17, 5), ["payment"]);
   assert.deepEqual(roots(25, 5), ["payment"]);
+});
+
+Deno.test("IncidentTracker.step() lets a young incident take a dominant late sign whose diagnosis names one of its members", () => {
+  // payment and orders turn anomalous at window 10; at window 12, while that incident is still being
+  // re-localized, frontend's far stronger change arrives and its own diagnosis names orders: the same
+  // fault, one incident. Past re-localization, the same diagnosis opens a second incident.
+  const ids = (frontendFrom: number) => {
+    const namesOrdersLate: Localizer = {
+      name: "late",
+      localize: (input) =>
+        (input.anomaly_start_ms >= frontendFrom * STEP ? ["orders", "payment"] : ["payment", "orders"])
+          .map((service, i) => ({ service, indicator: "cpu", score: 2 - i, evidence: [] })),
+    };
+    const tracker = new IncidentTracker({ tenant: "acme", localizer: namesOrdersLate });
+    const out = new Set<string>();
+    for (let t = 1; t < 40; t++) {
+      const dets = services.map((s): DetectionResult => {
+        const on = (s === "payment" || s === "orders") && t >= 10 && t < 30 ||
+          s === "frontend" && t >= frontendFrom && t < frontendFrom + 4;
+        return { ...det(s, t, on), severity: s === "frontend" ? 500 : s === "payment" ? 10 : on ? 5 : 0.2 };
+      });
+      for (const r of tracker.step(t * STEP, dets, { frame, graph })) out.add(r.id);
+    }
+    return out.size;
+  };
+  assert.equal(ids(12), 1);
+  assert.equal(ids(18), 2);
 });
