@@ -381,44 +381,30 @@ export class GraphAssembler<T = unknown> {
         continue;
       }
       const a = i === 0 ? 0 : keyEnd[i - 1], b = keyEnd[i];
-      if (k === 3 || k === 4) {
-        const h: Pending = {
-          tenant: t,
-          svc: svc[i],
-          k,
-          st: hst,
-          d: d[i],
-          e: err[i],
-          peer: peer[i],
-          live: true,
-        };
-        const callee = callees.get(keys, a, b);
-        if (callee?.live) {
-          callees.delete(keys, a, b);
-          this.#drop(callee);
-          this.#pair(t, h, callee);
-        } else this.#hold(callers, keys, a, b, h); // a span id seen twice: the later half waits
-      } else {
+      const calling = k === 3 || k === 4; // a client or producer half: its callee half pairs with it
+      if (!calling) {
         const w = this.#win(t, hst);
         if (w) w.node(svc[i], "service");
         if (root(i)) continue; // a root: no caller
-        const h: Pending = {
-          tenant: t,
-          svc: svc[i],
-          k,
-          st: hst,
-          d: d[i],
-          e: err[i],
-          peer: peer[i],
-          live: true,
-        };
-        const caller = callers.get(keys, a, b);
-        if (caller?.live) {
-          callers.delete(keys, a, b);
-          this.#drop(caller);
-          this.#pair(t, caller, h);
-        } else this.#hold(callees, keys, a, b, h);
       }
+      const h: Pending = {
+        tenant: t,
+        svc: svc[i],
+        k,
+        st: hst,
+        d: d[i],
+        e: err[i],
+        peer: peer[i],
+        live: true,
+      };
+      const waiting = calling ? callees : callers, mine = calling ? callers : callees;
+      const other = waiting.get(keys, a, b);
+      if (other?.live) {
+        waiting.delete(keys, a, b);
+        this.#drop(other);
+        if (calling) this.#pair(t, h, other);
+        else this.#pair(t, other, h);
+      } else this.#hold(mine, keys, a, b, h); // (a span id seen twice: the later half waits)
     }
     for (const r of m.resources) {
       const w = this.#win(t, r.t);
