@@ -242,12 +242,53 @@ export function classifyFault(
   if (callerLogs >= moved) evidence.push(callerLogEvidence);
   if (gaps) evidence.push("reported every window before the onset, has missed windows since");
   if (logShift >= moved) evidence.push(`log template "${logIndicator}" surged (${logShift.toFixed(1)} sd)`);
-  // a resource fault names the resource indicator that moved most (the localizer may name another one)
+  // a resource fault names the resource indicator that moved most (the localizer may name another one);
+  // a code defect, the operation whose failures rose most (what its owner has to look at)
   const own = winner === "cpu" || winner === "memory" || winner === "disk" ? fam.get(winner) : undefined;
+  const failing = winner === "code_return" || winner === "code_exception"
+    ? failingOperation(input, service)
+    : undefined;
+  if (failing) evidence.push(failing.evidence);
+  const indicator = own?.indicator ?? failing?.operation;
   return {
     fault_type: winner,
     confidence: Math.min(1, (score - runnerUp) / score + 0.2),
     evidence,
-    ...(own ? { indicator: own.indicator } : {}),
+    ...(indicator ? { indicator } : {}),
   };
+}
+
+/**
+ * The operation of `service` whose failed requests per window rose most after the onset (at least one more
+ * per window), from `input.operations`; undefined without them or when none rose.
+ */
+export function failingOperation(
+  input: LocalizeInput,
+  service: string,
+): { operation: string; evidence: string } | undefined {
+  if (!input.operations) return undefined;
+  const t0 = onsetIndex(input.frame, input.anomaly_start_ms);
+  let best: { operation: string; evidence: string; rise: number } | undefined;
+  for (const o of input.operations) {
+    if (o.service !== service) continue;
+    const rate = (from: number, to: number) => {
+      let e = 0, n = 0;
+      for (let i = Math.max(0, from); i < Math.min(to, o.error_counts.length); i++, n++) {
+        e += o.error_counts[i];
+      }
+      return n > 0 ? e / n : 0;
+    };
+    const before = rate(0, t0), after = rate(t0, o.error_counts.length);
+    const rise = after - before;
+    if (rise >= 1 && (!best || rise > best.rise)) {
+      best = {
+        operation: o.operation,
+        rise,
+        evidence: `operation "${o.operation}" failed ${after.toFixed(1)} times per window since the onset (${
+          before.toFixed(1)
+        } before)`,
+      };
+    }
+  }
+  return best && { operation: best.operation, evidence: best.evidence };
 }

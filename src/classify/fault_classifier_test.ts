@@ -89,3 +89,29 @@ Deno.test("classifyFault() reads network errors, restarts and what callers obser
   assert.equal(classify({ restarts: 60 }), "pod_failure");
   assert.equal(classify({ edge_in_errors: 60, rps: -30 }), "pod_failure");
 });
+
+Deno.test("classifyFault() names the operation whose failures rose for a code defect", () => {
+  const op = (operation: string, errors: (t: number) => number, service = "svc") => ({
+    service,
+    operation,
+    counts: Float64Array.from({ length: N }, () => 50),
+    error_counts: Float64Array.from({ length: N }, (_, t) => errors(t)),
+  });
+  const operations = [
+    op("GET /cart", (t) => t % 9 === 0 ? 1 : 0), // an old trickle
+    op("POST /checkout", (t) => (t >= ONSET ? 20 : 0)), // the defect
+    op("GET /health", (t) => (t >= ONSET ? 40 : 0), "other"), // another service's
+  ];
+  const input = { frame: frameWith({ error_rate: 60 }), anomaly_start_ms: ONSET * 1000, operations };
+  const c = classifyFault(input, cand);
+  assert.equal(c.fault_type, "code_return");
+  assert.equal(c.indicator, "POST /checkout");
+  assert.match(
+    c.evidence.join(" "),
+    /POST \/checkout" failed 20\.0 times per window since the onset \(0\.0 before\)/,
+  );
+  // a resource fault names its resource, whatever the operations do
+  assert.equal(classifyFault({ ...input, frame: frameWith({ cpu: 60 }) }, cand).indicator, "cpu");
+  // without operations (datasets, offline), no operation is named
+  assert.equal(classifyFault({ ...input, operations: undefined }, cand).indicator, undefined);
+});

@@ -72,6 +72,16 @@ export interface LogTemplateSeries {
   readonly error_counts?: Float64Array;
 }
 
+/** Requests and failed requests of one (service, operation) per window (live stages; optional). */
+export interface OperationSeries {
+  readonly service: string;
+  /** The span name. */
+  readonly operation: string;
+  /** Aligned with MetricFrame.times_ms. */
+  readonly counts: Float64Array;
+  readonly error_counts: Float64Array;
+}
+
 export interface LocalizeInput {
   readonly frame: MetricFrame;
   /** Onset of the anomaly (given, or detected by Vigil), epoch ms. */
@@ -79,6 +89,8 @@ export interface LocalizeInput {
   readonly graph?: ServiceGraphSnapshot;
   readonly spans?: readonly SpanSummary[];
   readonly logs?: readonly LogTemplateSeries[];
+  /** Per-(service, operation) requests and errors, where the live stages have them. Optional (additive). */
+  readonly operations?: readonly OperationSeries[];
 }
 
 /** A ranked root-cause candidate. Higher score = more likely. */

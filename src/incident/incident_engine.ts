@@ -6,7 +6,7 @@
  * is measured is what runs.
  */
 import type { FeatureRecord } from "../core/feature_record.ts";
-import type { LogTemplateSeries, ServiceGraphSnapshot } from "../core/rca.ts";
+import type { LogTemplateSeries, OperationSeries, ServiceGraphSnapshot } from "../core/rca.ts";
 import { type AnomalyRecord, anomalyRecord } from "../detect/anomaly_record.ts";
 import { type DetectionResult, type Detector, toDetectionResult } from "../detect/detector.ts";
 import { detectionIndicators, featureIndicators } from "../detect/feature_indicators.ts";
@@ -18,6 +18,7 @@ import type { IncidentRecord } from "./incident_record.ts";
 import { IncidentTracker } from "./incident_tracker.ts";
 import { edgeIndicators } from "./edge_indicators.ts";
 import { LogTemplateBuffer } from "./log_template_buffer.ts";
+import { OVERFLOW_OPERATION } from "../features/window_aggregate.ts";
 
 /**
  * Whether a detection points at the service itself: some indicator other than the volume of bytes and
@@ -92,6 +93,8 @@ interface TenantState {
   frame: FrameBuffer;
   /** Per-(service, template) log counts on the frame's grid, handed to localizers as `logs`. */
   logs: LogTemplateBuffer;
+  /** Per-(service, operation) requests and errors on the same grid, handed on as `operations`. */
+  operations: LogTemplateBuffer;
   current: number;
   pending: Map<string, DetectionResult>;
   /** service → [start of its last window with a record, consecutive windows with a record up to it] */
@@ -176,6 +179,7 @@ export class IncidentEngine {
           capacity: this.#o.history_windows,
           max_templates: this.#o.max_log_templates,
         }),
+        operations: new LogTemplateBuffer({ step_ms: this.#o.window_ms, capacity: this.#o.history_windows }),
         current: -Infinity,
         pending: new Map(),
         reported: new Map(),
@@ -217,6 +221,16 @@ export class IncidentEngine {
     const values = featureIndicators(rec);
     s.frame.add(rec.service, rec.window_start_ms, values);
     s.logs.add(rec);
+    s.operations.addCounts(
+      rec.service,
+      rec.window_start_ms,
+      rec.operations.filter((o) => o.operation !== OVERFLOW_OPERATION).map((o) => ({
+        template_id: o.operation,
+        template: o.operation,
+        count: o.count,
+        error_count: o.error_count,
+      })),
+    );
     let d: DetectionResult;
     try {
       d = s.detector.observe(rec.service, {
@@ -337,12 +351,21 @@ export class IncidentEngine {
     this.counters.windows_stepped++;
     // The log series are built only when the tracker localizes (most windows open nothing).
     let logs: LogTemplateSeries[] | undefined;
-    const buffer = s.logs;
+    let operations: OperationSeries[] | undefined;
+    const { logs: logBuffer, operations: opBuffer } = s;
     const records = s.tracker.step(t, detections, {
       frame: s.frame.frame(t),
       graph,
       get logs() {
-        return logs ??= buffer.series(t);
+        return logs ??= logBuffer.series(t);
+      },
+      get operations() {
+        return operations ??= opBuffer.series(t).map((x) => ({
+          service: x.service,
+          operation: x.template,
+          counts: x.counts,
+          error_counts: x.error_counts ?? new Float64Array(x.counts.length),
+        }));
       },
     });
     this.counters.incident_records += records.length;

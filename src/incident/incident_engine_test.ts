@@ -141,3 +141,35 @@ Deno.test("IncidentEngine publishes a burst of bytes alone as an anomaly but ope
   assert.equal(bytes.incidents, 0);
   assert.equal(burst("container.cpu.usage").incidents, 1);
 });
+
+Deno.test("IncidentEngine names the failing operation of a code defect", () => {
+  // from window 40, api's "POST /orders" fails 40 times a window; "GET /orders" stays fine
+  const engine = new IncidentEngine({ window_ms: W });
+  const incidents = [];
+  for (let w = 0; w < 60; w++) {
+    for (const s of ["api", "db"]) {
+      const rec = record(s, w);
+      const failing = s === "api" && w >= 40 ? 40 : 0;
+      const lat = rec.latency_ms;
+      const operations = s === "api"
+        ? [
+          { operation: "GET /orders", count: rec.count - 50, error_count: 0, latency_ms: lat },
+          { operation: "POST /orders", count: 50, error_count: failing, latency_ms: lat },
+        ]
+        : [];
+      const out = engine.onRecord({
+        ...rec,
+        error_count: failing,
+        error_rate: failing / rec.count,
+        operations,
+      });
+      incidents.push(...out.incidents);
+    }
+  }
+  incidents.push(...engine.flush());
+  const first = incidents[0];
+  assert.ok(first, "an incident");
+  assert.equal(first.root_causes[0].service, "api");
+  assert.ok(first.fault_type === "code_return" || first.fault_type === "code_exception", first.fault_type);
+  assert.equal(first.root_causes[0].indicator, "POST /orders");
+});

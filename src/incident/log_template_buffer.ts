@@ -59,11 +59,23 @@ export class LogTemplateBuffer {
 
   /** Adds the templates of one FEATURES record. */
   add(record: Pick<FeatureRecord, "service" | "window_start_ms" | "logs">): void {
-    const t = record.window_start_ms;
-    if (record.logs.templates.length > 0) {
-      let s = this.#data.get(record.service);
-      if (!s) this.#data.set(record.service, s = new Map());
-      for (const x of record.logs.templates) {
+    this.addCounts(record.service, record.window_start_ms, record.logs.templates);
+  }
+
+  /**
+   * Adds counts of one service's window under any keys: log templates (what {@link add} does), or, in a
+   * second buffer, the record's operations (key and template: the span name).
+   */
+  addCounts(
+    service: string,
+    window_start_ms: number,
+    entries: readonly { template_id: string; template: string; count: number; error_count: number }[],
+  ): void {
+    const t = window_start_ms;
+    if (entries.length > 0) {
+      let s = this.#data.get(service);
+      if (!s) this.#data.set(service, s = new Map());
+      for (const x of entries) {
         let tpl = s.get(x.template_id);
         if (!tpl) {
           s.set(x.template_id, tpl = { template: x.template, counts: new Map(), last_ms: t, total: 0 });
