@@ -32,6 +32,8 @@ export interface ClassifyOptions {
 const ERROR_WORDS = /error|exception|fail|panic|traceback|refused|timeout|invalid|unavailable|denied/i;
 /** Network indicators that count losses (as opposed to traffic volume). */
 const LOSS_WORDS = /err|retrans|drop|loss|packet/i;
+/** A span name that is an HTTP method alone. */
+const BARE_METHOD = /^[A-Z]+$/;
 /** Wording of a thrown exception (as opposed to a failed call or a timeout). */
 const EXCEPTION_WORDS = /exception|traceback|panic|unhandled|stack ?trace|uncaught/i;
 
@@ -148,10 +150,12 @@ export function classifyFault(
   // Callers' error logs naming the service (src/localize/log_pointers.ts): it answers, wrongly.
   let callerLogs = 0;
   let callerLogEvidence = "";
+  let callerLogTemplate = "";
   for (const p of logPointers(input, { threshold: moved })) {
     if (p.target !== service || p.z <= callerLogs) continue;
     callerLogs = p.z;
     callerLogEvidence = `error logs of ${p.from} name it: "${p.template}" (${p.z.toFixed(1)} sd)`;
+    callerLogTemplate = p.template;
   }
   if (exceptionLogShift >= moved) votes.push(["code_exception", Math.max(exceptionLogShift, errs)]);
   else if (
@@ -245,8 +249,9 @@ export function classifyFault(
   // a resource fault names the resource indicator that moved most (the localizer may name another one);
   // a code defect, the operation whose failures rose most (what its owner has to look at)
   const own = winner === "cpu" || winner === "memory" || winner === "disk" ? fam.get(winner) : undefined;
+  // (a wrong answer fails no request of its own: the operation its callers' error logs name, then)
   const failing = winner === "code_return" || winner === "code_exception"
-    ? failingOperation(input, service)
+    ? failingOperation(input, service) ?? namedOperation(input, service, callerLogTemplate)
     : undefined;
   if (failing) evidence.push(failing.evidence);
   const indicator = own?.indicator ?? failing?.operation;
@@ -256,6 +261,26 @@ export function classifyFault(
     evidence,
     ...(indicator ? { indicator } : {}),
   };
+}
+
+/**
+ * The operation of `service` (from `input.operations`) that a log line names; the longest such name. A bare
+ * HTTP method ("GET": a span named without its route) names nothing in particular.
+ */
+function namedOperation(
+  input: LocalizeInput,
+  service: string,
+  line: string,
+): { operation: string; evidence: string } | undefined {
+  if (!line || !input.operations) return undefined;
+  let best = "";
+  for (const o of input.operations) {
+    if (o.service !== service || o.operation.length <= best.length || BARE_METHOD.test(o.operation)) continue;
+    if (line.includes(o.operation)) best = o.operation;
+  }
+  return best
+    ? { operation: best, evidence: `its callers' error logs name its operation "${best}"` }
+    : undefined;
 }
 
 /**

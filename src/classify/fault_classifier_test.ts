@@ -115,3 +115,31 @@ Deno.test("classifyFault() names the operation whose failures rose for a code de
   // without operations (datasets, offline), no operation is named
   assert.equal(classifyFault({ ...input, operations: undefined }, cand).indicator, undefined);
 });
+
+Deno.test("classifyFault() names the operation its callers' error logs name for a wrong return", () => {
+  // svc answers wrongly but fails nothing of its own; api's errors name it and one of its operations
+  const col = (f: (t: number) => number) => Float64Array.from({ length: N }, (_, t) => f(t));
+  const surge = (t: number) => (t >= ONSET ? 20 : 0);
+  const logs = [{
+    service: "api",
+    template_id: "t1",
+    template: "checkout failed: invalid response from svc: GET /cart",
+    counts: col(surge),
+    error_counts: col(surge),
+  }];
+  const op = (operation: string) => ({
+    service: "svc",
+    operation,
+    counts: col(() => 50),
+    error_counts: col(() => 0),
+  });
+  const operations = [op("GET"), op("GET /cart/items"), op("GET /cart"), op("POST /pay")];
+  const c = classifyFault({ frame: frameWith({}), anomaly_start_ms: ONSET * 1000, logs, operations }, cand);
+  assert.equal(c.fault_type, "code_return");
+  assert.equal(c.indicator, "GET /cart");
+  assert.match(c.evidence.join(" "), /callers' error logs name its operation "GET \/cart"/);
+  // a span named by its method alone names nothing in particular
+  const bare = [op("GET"), op("POST /pay")];
+  const input = { frame: frameWith({}), anomaly_start_ms: ONSET * 1000, logs, operations: bare };
+  assert.equal(classifyFault(input, cand).indicator, undefined);
+});
