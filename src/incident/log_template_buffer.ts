@@ -1,7 +1,8 @@
 /**
  * A rolling per-(service, log template) count buffer, fed from FEATURES records (`logs.templates`), on the
  * same window grid as {@link FrameBuffer}: what the live stages hand to localizers and the classifier as
- * `LocalizeInput.logs`.
+ * `LocalizeInput.logs`. The incident engine keeps a second one keyed by operation (span name) instead of
+ * template, fed through {@link LogTemplateBuffer.addCounts}, for `LocalizeInput.operations`.
  *
  * Bounded in three ways: only the last `capacity` windows are kept; a template with no record in those
  * windows is dropped (idle); and a service keeps at most `max_templates` templates; past that, the one

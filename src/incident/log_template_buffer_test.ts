@@ -56,3 +56,14 @@ Deno.test("LogTemplateBuffer rejects a bad capacity, naming the value", () => {
     /current value is 0/,
   );
 });
+
+Deno.test("LogTemplateBuffer.addCounts() buffers any keyed counts (operations) on the same grid", () => {
+  const b = new LogTemplateBuffer({ step_ms: 10, capacity: 3 });
+  b.addCounts("api", 0, [{ template_id: "GET /a", template: "GET /a", count: 5, error_count: 1 }]);
+  b.addCounts("api", 10, [{ template_id: "GET /a", template: "GET /a", count: 7, error_count: 0 }]);
+  b.addCounts("api", 20, []);
+  const [s] = b.series(20);
+  assert.equal(s.template, "GET /a");
+  assert.deepEqual([...s.counts], [5, 7, 0]);
+  assert.deepEqual([...s.error_counts!], [1, 0, 0]);
+});
