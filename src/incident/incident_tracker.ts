@@ -24,8 +24,8 @@ const AFTER_EFFECT_RATIO = 0.5;
 /**
  * A new anomaly this many times stronger than everything an open incident shows in the same window is not
  * its symptom (a fading incident does not cause a fresh, much stronger change): it is grouped and localized
- * on its own, and joins the incident only if that diagnosis names the incident's root. (Not while the
- * incident is still being re-localized: a young incident's strongest member may show up late.)
+ * on its own, and joins the incident only if that diagnosis names the incident's root, or, while the
+ * incident is still being re-localized, one of its members (a young incident's strongest sign may come late).
  */
 const DOMINANT_RATIO = 4;
 
