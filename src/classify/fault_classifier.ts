@@ -248,7 +248,12 @@ export function classifyFault(
   if (logShift >= moved) evidence.push(`log template "${logIndicator}" surged (${logShift.toFixed(1)} sd)`);
   // a resource fault names the resource indicator that moved most (the localizer may name another one);
   // a code defect, the operation whose failures rose most (what its owner has to look at)
-  const own = winner === "cpu" || winner === "memory" || winner === "disk" ? fam.get(winner) : undefined;
+  // (a crashed pod, its restarts when they moved)
+  const own = winner === "cpu" || winner === "memory" || winner === "disk"
+    ? fam.get(winner)
+    : winner === "pod_failure" && restarts >= moved
+    ? fam.get("restarts")
+    : undefined;
   // (a wrong answer fails no request of its own: the operation its callers' error logs name, then)
   const failing = winner === "code_return" || winner === "code_exception"
     ? failingOperation(input, service) ?? namedOperation(input, service, callerLogTemplate)

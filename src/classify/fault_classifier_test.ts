@@ -87,6 +87,9 @@ Deno.test("classifyFault() reads network errors, restarts and what callers obser
   assert.equal(classify({ latency_p99: 60, "k8s.pod.network.errors": 60 }), "packet_loss");
   // it restarted; or its callers' calls fail while its traffic falls
   assert.equal(classify({ restarts: 60 }), "pod_failure");
+  // ...named by its restarts
+  const crashed = classifyFault({ frame: frameWith({ restarts: 60 }), anomaly_start_ms: ONSET * 1000 }, cand);
+  assert.equal(crashed.indicator, "restarts");
   assert.equal(classify({ edge_in_errors: 60, rps: -30 }), "pod_failure");
 });
 
