@@ -290,7 +290,8 @@ function namedOperation(
 
 /**
  * The operation of `service` whose failed requests per window rose most after the onset (at least one more
- * per window), from `input.operations`; undefined without them or when none rose.
+ * per window), from `input.operations`; undefined without them or when none rose. Spans named by their
+ * HTTP method alone are left out.
  */
 export function failingOperation(
   input: LocalizeInput,
@@ -300,7 +301,7 @@ export function failingOperation(
   const t0 = onsetIndex(input.frame, input.anomaly_start_ms);
   let best: { operation: string; evidence: string; rise: number } | undefined;
   for (const o of input.operations) {
-    if (o.service !== service) continue;
+    if (o.service !== service || BARE_METHOD.test(o.operation)) continue; // "POST" names nothing in particular
     const rate = (from: number, to: number) => {
       let e = 0, n = 0;
       for (let i = Math.max(0, from); i < Math.min(to, o.error_counts.length); i++, n++) {

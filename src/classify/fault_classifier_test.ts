@@ -104,6 +104,7 @@ Deno.test("classifyFault() names the operation whose failures rose for a code de
     op("GET /cart", (t) => t % 9 === 0 ? 1 : 0), // an old trickle
     op("POST /checkout", (t) => (t >= ONSET ? 20 : 0)), // the defect
     op("GET /health", (t) => (t >= ONSET ? 40 : 0), "other"), // another service's
+    op("POST", (t) => (t >= ONSET ? 30 : 0)), // a span named by its method alone
   ];
   const input = { frame: frameWith({ error_rate: 60 }), anomaly_start_ms: ONSET * 1000, operations };
   const c = classifyFault(input, cand);
