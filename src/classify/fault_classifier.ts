@@ -293,7 +293,7 @@ function namedOperation(
  * per window), from `input.operations`; undefined without them or when none rose. Spans named by their
  * HTTP method alone are left out.
  */
-export function failingOperation(
+function failingOperation(
   input: LocalizeInput,
   service: string,
 ): { operation: string; evidence: string } | undefined {
@@ -302,14 +302,11 @@ export function failingOperation(
   let best: { operation: string; evidence: string; rise: number } | undefined;
   for (const o of input.operations) {
     if (o.service !== service || BARE_METHOD.test(o.operation)) continue; // "POST" names nothing in particular
-    const rate = (from: number, to: number) => {
-      let e = 0, n = 0;
-      for (let i = Math.max(0, from); i < Math.min(to, o.error_counts.length); i++, n++) {
-        e += o.error_counts[i];
-      }
-      return n > 0 ? e / n : 0;
-    };
-    const before = rate(0, t0), after = rate(t0, o.error_counts.length);
+    // its failures as a count series: their mean rate before and since the onset
+    const { before, after } = templateSurge(
+      { service, template_id: o.operation, template: o.operation, counts: o.error_counts },
+      t0,
+    );
     const rise = after - before;
     if (rise >= 1 && (!best || rise > best.rise)) {
       best = {
