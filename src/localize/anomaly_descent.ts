@@ -177,6 +177,9 @@ export function serviceAnomalies(
     let best: Moved = { z: 0, indicator: "", median: NaN, peak: NaN };
     let own: Moved = best;
     let resource: Moved = best;
+    // the least saturated of its callers (what explains all of their views together), once per service
+    const callers = callersOf.get(service);
+    const callersRes = callers ? Math.min(...[...callers].map((c) => ownResource.get(c) ?? 0)) : 0;
     for (const { indicator, raw, median: med, peak: v } of changed.get(service)!) {
       const family = indicatorFamily(indicator);
       let z = scoreOf(raw, familyWeight(family));
@@ -185,11 +188,10 @@ export function serviceAnomalies(
       // The same holds for what all its callers measured together (`edge_in_*`): as far as the least
       // saturated of them explains it.
       const caller = CALLER_VIEW.exec(indicator)?.[1];
-      const callers = indicator.startsWith(EDGE_PREFIX) ? callersOf.get(service) : undefined;
       const callerRes = caller !== undefined
         ? ownResource.get(caller) ?? 0
-        : callers
-        ? Math.min(...[...callers].map((c) => ownResource.get(c) ?? 0))
+        : indicator.startsWith(EDGE_PREFIX)
+        ? callersRes
         : 0;
       if (callerRes >= threshold && z > 0) {
         const share = Math.min(1, Math.log1p(callerRes) / Math.log1p(z));
