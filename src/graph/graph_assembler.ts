@@ -196,6 +196,8 @@ interface Pending {
 interface ExpiryBucket {
   live: number;
   items: Pending[];
+  /** items before it are dead (early expiry walks from here, not from the start) */
+  head: number;
 }
 
 /** A tenant's unpaired halves, by join key. */
@@ -305,7 +307,7 @@ export class GraphAssembler<T = unknown> {
     this.#nPending++;
     const b = Math.floor(h.st / this.window_ms);
     let bucket = this.#due.get(b);
-    if (bucket === undefined) this.#due.set(b, bucket = { live: 0, items: [] });
+    if (bucket === undefined) this.#due.set(b, bucket = { live: 0, items: [], head: 0 });
     bucket.live++;
     bucket.items.push(h);
   }
@@ -319,6 +321,7 @@ export class GraphAssembler<T = unknown> {
     if (--bucket.live === 0) this.#due.delete(b);
     else if (bucket.items.length >= 64 && bucket.live < bucket.items.length >> 1) {
       bucket.items = bucket.items.filter((x) => x.live);
+      bucket.head = 0;
     }
   }
 
@@ -426,12 +429,17 @@ export class GraphAssembler<T = unknown> {
     if (token !== undefined) this.#tokens.push({ token, until });
     // memory bound: expire the halves that started first early
     while (this.#nPending > this.max_pending) {
-      let first: number | undefined;
-      for (const b of this.#due.keys()) if (first === undefined || b < first) first = b;
-      const p = this.#due.get(first!)!.items.find((x) => x.live)!;
-      this.#drop(p);
-      this.#stale++;
-      this.#expire(p);
+      let first = Infinity;
+      for (const b of this.#due.keys()) if (b < first) first = b;
+      // from the oldest bucket, in arrival order, until under the cap or the bucket is gone
+      const bucket = this.#due.get(first)!;
+      while (this.#nPending > this.max_pending && this.#due.get(first) === bucket) {
+        while (!bucket.items[bucket.head].live) bucket.head++;
+        const p = bucket.items[bucket.head++];
+        this.#drop(p);
+        this.#stale++;
+        this.#expire(p);
+      }
     }
     this.#compact();
     return { duplicate: false, overlapping: false };
@@ -466,7 +474,7 @@ export class GraphAssembler<T = unknown> {
         } else keep.push(p);
       }
       if (keep.length === 0) this.#due.delete(b);
-      else this.#due.set(b, { live: keep.length, items: keep });
+      else this.#due.set(b, { live: keep.length, items: keep, head: 0 });
     }
     if (this.#nPending === 0) {
       this.#pending.clear(); // nothing waits: drop the tables (and their expired entries) at once
