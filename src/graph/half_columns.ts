@@ -69,18 +69,18 @@ export class HalfColumns {
       this.keys = from.keys;
       this.#keyLen = from.keys.length;
     } else {
-      const n = 256;
-      this.kind = new Uint8Array(n);
-      this.err = new Uint8Array(n);
-      this.st = new Float64Array(n);
-      this.d = new Float64Array(n);
-      this.keyEnd = new Uint32Array(n);
-      this.keys = new Uint8Array(32 * n);
+      // room comes with the first half: most messages (metrics, logs, a worker without the graph) have none
+      this.kind = new Uint8Array(0);
+      this.err = new Uint8Array(0);
+      this.st = new Float64Array(0);
+      this.d = new Float64Array(0);
+      this.keyEnd = new Uint32Array(0);
+      this.keys = new Uint8Array(0);
     }
   }
 
   #room(): void {
-    const n = 2 * this.kind.length;
+    const n = Math.max(256, 2 * this.kind.length);
     const grown = <A extends Uint8Array | Float64Array | Uint32Array>(
       a: A,
       make: new (n: number) => A,
