@@ -96,9 +96,9 @@ export interface NezhaOptions {
    *   injections are about 8 minutes apart, so a case's history holds the previous faults.
    * - `"contiguous"` (streaming): each day is one unbroken timeline cut at the injections, every minute in
    *   exactly one case: a case runs from where the previous one ended to `horizon_ms` after its injection
-   *   (at most to the minute before the next injection's), and the first case of a day opens with that
-   *   day's fault-free warm-up ({@link loadNezhaWarmup}, `warmup_ms`) moved in time to end where the day's
-   *   recording starts. Replayed end to end with no gap, it is each day as recorded, played once.
+   *   (at most to the minute before the next injection's), and the first case of a day opens with the
+   *   fault-free tail of the day before it, or of the day itself for the first day ({@link loadNezhaWarmup}
+   *   with `past`, `warmup_ms`), moved in time to end where the day's recording starts. Replayed end to end with no gap, it is each day as recorded, played once.
    * @default "windows"
    */
   cut?: "windows" | "contiguous";

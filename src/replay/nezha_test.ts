@@ -94,6 +94,21 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "loadNezhaWarmup() with past takes the day before's tail (where the day starts), or the day's own first",
+  ignore: !present,
+  fn: async () => {
+    const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+    const second = await loadNezhaWarmup(defaultNezhaDir(), { day: "2022-08-23", past: true });
+    strictEqual(day(second!.frame.times_ms.at(-1)!), "2022-08-22");
+    const first = await loadNezhaWarmup(defaultNezhaDir(), { day: "2022-08-22", past: true });
+    strictEqual(day(first!.frame.times_ms.at(-1)!), "2022-08-22");
+    const own = await loadNezhaWarmup(defaultNezhaDir(), { day: "2022-08-23" });
+    strictEqual(day(own!.frame.times_ms.at(-1)!), "2022-08-23");
+  },
+});
+
 Deno.test("contiguousCuts() cuts each day at the injections, every minute in one case", () => {
   const fault = (day: string, hhmmss: string) => ({
     day,
