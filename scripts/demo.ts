@@ -1,6 +1,6 @@
 /**
  * `./scripts/vigil demo` (deno task demo): Vigil's main job on the embedded defaults. Starts a local
- * nats-server with JetStream (data in .vigil/nats), bootstraps the streams, starts Vigil, then
+ * nats-server with JetStream (a fresh store in .vigil/demo-nats), bootstraps the streams, starts Vigil, then
  *  1. sends real OTLP from the OpenTelemetry JS SDK (traces, metrics, logs of a small shop) and shows what
  *     arrived in JetStream;
  *  2. runs the fault simulator against Vigil's OTLP/HTTP receiver, faster than real time: a fault-free
@@ -10,6 +10,7 @@
  *
  * Options: --duration-s N (phase 1, default 3), --topology online-boutique|sock-shop|train-ticket,
  * --fault cpu_hog|memory_leak|network_delay|... (default cpu_hog), --seed S (default 1), --speed X (60).
+ * VIGIL_DEMO_DEBUG=1 prints every revision's full report and, at the end, the stages' counters.
  */
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
@@ -56,6 +57,7 @@ const config = await loadConfig(Deno.env.get("VIGIL_CONFIG") ?? "config/vigil.ya
 // store after a restart: a second demo on the first one's store would find every window already closed.
 // So each demo starts on a store of its own, emptied first.
 // It also needs a server of its own (one already listening would bring its state along).
+config.nats.url = "nats://127.0.0.1:4222"; // (an embedded server only answers on loopback)
 config.nats.store_dir = DEMO_STORE_DIR;
 config.nats.embedded = "always";
 await Deno.remove(DEMO_STORE_DIR, { recursive: true }).catch((e) => {
