@@ -264,7 +264,10 @@ export class DDSketch {
       this.#addKey(other.#maxKey, 0);
       this.#addKey(other.#minKey, 0);
     }
-    for (let j = 0; j < ob.length; j++) if (ob[j] !== 0) this.#addKey(other.#offset + j, ob[j]);
+    // (its bins outside [minKey, maxKey] are the allocation's slack: all zero)
+    for (let j = other.#minKey - other.#offset, end = other.#maxKey - other.#offset; j <= end; j++) {
+      if (ob[j] !== 0) this.#addKey(other.#offset + j, ob[j]);
+    }
   }
 
   /** The q-quantile (0 ≤ q ≤ 1) of the lower rank ⌊q·(n−1)⌋; NaN when empty. */

@@ -383,7 +383,7 @@ Deno.test("scanners never hang or throw anything but OtlpScanError on arbitrary 
 
 Deno.test("timestamps on whole milliseconds come out exact, so a point on a window boundary stays in that window", () => {
   // One whole-second timestamp in about thirty used to come out a hair below itself and fall into the
-  // previous window (hi · 4294.967296 rounds); check the first day of 2022 second by second through the
+  // previous window (hi · 4294.967296 rounds); check an hour of 22 August 2022 second by second through the
   // scanners, and random whole-millisecond timestamps through nanosToMs.
   const day = Date.UTC(2022, 7, 22);
   const res = { attributes: [{ key: "service.name", value: { stringValue: "api" } }] };

@@ -17,7 +17,7 @@ export interface EdgeHalf {
   d: number;
   /** 1 when the span is an error */
   e: 0 | 1;
-  /** Virtual peer for client/producer spans ("" when none): see {@link virtualPeer}. */
+  /** Virtual peer for client/producer spans ("" when none): see {@link virtualPeerId}. */
   peer: string;
   /** "database" | "messaging_system" | "peer" | "" */
   pk: string;
@@ -44,13 +44,8 @@ export interface PeerAttributes {
 /**
  * The uninstrumented peer a client or producer span names, as a node id: `postgresql` or
  * `postgresql/orders` (db.system[/db.name]), `kafka/orders` (messaging.system/destination), else
- * peer.service, else server.address. Returns [id, kind] with kind "" when there is none.
+ * peer.service, else server.address; "" when there is none. Its kind: {@link virtualPeerKind}.
  */
-export function virtualPeer(a: PeerAttributes): [string, string] {
-  return [virtualPeerId(a), virtualPeerKind(a)];
-}
-
-/** The id of {@link virtualPeer} alone (no tuple: the extractor calls it per client span). */
 export function virtualPeerId(a: PeerAttributes): string {
   if (a.db_system) return a.db_name ? `${a.db_system}/${a.db_name}` : a.db_system;
   if (a.messaging_system) {
@@ -59,7 +54,7 @@ export function virtualPeerId(a: PeerAttributes): string {
   return a.peer_service || a.server_address;
 }
 
-/** The kind of {@link virtualPeer} alone. */
+/** The kind of the {@link virtualPeerId} peer ("" when there is none). */
 export function virtualPeerKind(a: PeerAttributes): string {
   if (a.db_system) return "database";
   if (a.messaging_system) return "messaging_system";

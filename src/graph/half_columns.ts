@@ -13,11 +13,12 @@
  * ```ts
  * const c = new HalfColumns();
  * c.push(svc, kind, err, peer, pk, start_ms, duration_ms, trace_id, span_id_or_parent); // per span
- * c.keyOf(i);     // [a, b): half i's key is c.keys[a..b) (the assembler's join table reads it in place)
+ * c.keys.subarray(i ? c.keyEnd[i - 1] : 0, c.keyEnd[i]); // half i's key (the join table reads it in place)
  * c.toHalves();   // EdgeHalf[] (hex ids) for JSON and tests
  * ```
  */
 import type { EdgeHalf } from "./edge_half.ts";
+import { idHex } from "../features/otlp_scan.ts";
 
 const HEX = "0123456789abcdef";
 const HEX_CODES = new TextEncoder().encode(HEX);
@@ -207,11 +208,7 @@ export class HalfColumns {
   toHalves(): EdgeHalf[] {
     const out: EdgeHalf[] = new Array(this.length);
     const k = this.keys;
-    const hex = (a: number, b: number) => {
-      let s = "";
-      for (let p = a; p < b; p++) s += HEX[k[p] >> 4] + HEX[k[p] & 15];
-      return s;
-    };
+    const hex = (a: number, b: number) => idHex(k.subarray(a, b));
     let a = 0;
     for (let i = 0; i < this.length; i++) {
       const b = this.keyEnd[i], t = a + 1 + k[a];

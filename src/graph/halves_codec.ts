@@ -24,8 +24,8 @@
  *
  * svc, peer, pk, pod and host are indexes into the string table. `keys` is every half's join key back to
  * back: its trace id and the span id the join needs (its own for a client or producer, its parent's for a
- * server or consumer), as raw bytes, which halves the message against hex ids and lets the assembler make
- * its Map keys with one decode call. Decoding is strict: truncation, bad magic or version, indexes out of
+ * server or consumer), as raw bytes, which halves the message against hex ids and lets the assembler's join
+ * table read them in place. Decoding is strict: truncation, bad magic or version, indexes out of
  * the table, keys that run past the column or whose trace id runs past the key, and trailing bytes throw
  * RangeError. Versions 1 (no covers) and 2 (hex ids, both span ids) are still read.
  */

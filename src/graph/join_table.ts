@@ -13,16 +13,15 @@
  * t.retain((v) => live);  // drops every entry whose value fails the test (rebuilds the table)
  * ```
  *
- * Keys of up to {@link JoinTable.SLOT_BYTES} − 1 bytes (a 16-byte trace id and an 8-byte span id take 25)
+ * Keys of up to 31 bytes (`SLOT` − 1: a 16-byte trace id and an 8-byte span id take 25)
  * live in the table; longer ones in a Map by their hex, so any length works.
  */
 
+import { idHex } from "../features/otlp_scan.ts";
+
 const SLOT = 32;
-const HEX = "0123456789abcdef";
 
 export class JoinTable<V> {
-  /** Bytes a key slot holds (one of them the key length). */
-  static readonly SLOT_BYTES = SLOT;
   #mask: number;
   /** hashOf() the key (never 0: 0 marks an empty slot) */
   #hash: Uint32Array;
@@ -162,8 +161,4 @@ export function hashOf(k: Uint8Array, a: number, b: number): number {
   return (h | 0x80000000) >>> 0; // never 0 (an empty slot), low bits kept
 }
 
-function hexOf(k: Uint8Array, a: number, b: number): string {
-  let s = "";
-  for (let p = a; p < b; p++) s += HEX[k[p] >> 4] + HEX[k[p] & 15];
-  return s;
-}
+const hexOf = (k: Uint8Array, a: number, b: number) => idHex(k.subarray(a, b));
