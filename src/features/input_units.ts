@@ -22,6 +22,20 @@ export interface CoveredInput {
   partition?: number;
 }
 
+/**
+ * Whether a message's units were merged before: none ("new"), all of them (a "duplicate"), or some (it
+ * "overlapping" a merged one: skipped, its messages come again one by one). The reducer and the graph
+ * assembler both judge by this one rule, which the feature worker's argument rests on.
+ */
+export function unitsSeen(
+  units: readonly string[],
+  merged: { has(unit: string): boolean },
+): "new" | "duplicate" | "overlapping" {
+  let n = 0;
+  for (const u of units) if (merged.has(u)) n++;
+  return n === 0 ? "new" : n === units.length ? "duplicate" : "overlapping";
+}
+
 /** The units a message stands for: `<seq>/<partition>` per covered sequence, or its src alone. */
 export function inputUnits(m: CoveredInput): string[] {
   const c = m.covers;

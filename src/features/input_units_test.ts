@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { ByteWriter } from "../core/binary/byte_writer.ts";
-import { inputUnits, readCovers, writeCovers } from "./input_units.ts";
+import { inputUnits, readCovers, unitsSeen, writeCovers } from "./input_units.ts";
 
 Deno.test("inputUnits() names a one-message input by its src and a batch by its covered sequences", () => {
   assertEquals(inputUnits({ src: "17/2" }), ["17/2"]);
@@ -39,3 +39,10 @@ function reader(bytes: Uint8Array) {
   };
   return { read: () => readCovers(uv, () => bytes.length - pos, fail), left: () => bytes.length - pos };
 }
+
+Deno.test("unitsSeen() tells a new message, a duplicate and an overlap apart", () => {
+  const merged = new Set(["1/0", "2/0"]);
+  assertEquals(unitsSeen(["3/0", "4/0"], merged), "new");
+  assertEquals(unitsSeen(["1/0", "2/0"], merged), "duplicate");
+  assertEquals(unitsSeen(["2/0", "3/0"], merged), "overlapping");
+});

@@ -45,7 +45,7 @@ import { LogClusterer, type ServiceNames } from "./log_cluster.ts";
 import type { CumulativePoint } from "./metric_increase.ts";
 import type { FeatureRecord } from "../core/feature_record.ts";
 import type { ReducerProgress, ReducerSnapshot, ServiceState } from "./reducer_state.ts";
-import { type CoveredInput, inputUnits } from "./input_units.ts";
+import { type CoveredInput, inputUnits, unitsSeen } from "./input_units.ts";
 
 /** A partial stands for input units (src, or covers with partition: src/features/input_units.ts). */
 export interface PartialMessage extends CoveredInput {
@@ -225,10 +225,9 @@ export class WindowReducer<T = unknown> {
   ): { too_late: ServiceWindowJson[]; duplicate: boolean } {
     this.#touched = true;
     const units = inputUnits(p);
-    let merged = 0;
-    for (const u of units) if (this.#seen.has(u)) merged++;
-    if (merged > 0) {
-      if (merged === units.length) this.counters.duplicates++;
+    const seen = unitsSeen(units, this.#seen);
+    if (seen !== "new") {
+      if (seen === "duplicate") this.counters.duplicates++;
       else this.counters.overlapping++;
       if (token !== undefined) {
         const held = this.#held.get(p.src);

@@ -31,7 +31,7 @@
  * (src/features/feature_worker.ts gives the argument), so every unit is paired exactly once.
  */
 import { DDSketch, type DDSketchJson } from "../features/ddsketch.ts";
-import { type CoveredInput, inputUnits } from "../features/input_units.ts";
+import { type CoveredInput, inputUnits, unitsSeen } from "../features/input_units.ts";
 import type { EdgeHalf, ResourceLink } from "./edge_half.ts";
 import { HalfColumns, isCaller } from "./half_columns.ts";
 import { JoinTable } from "./join_table.ts";
@@ -354,15 +354,14 @@ export class GraphAssembler<T = unknown> {
    * the message fed are closed (at once when it was skipped). Columns (the binary codec's) and EdgeHalf
    * objects (JSON) pair with each other.
    */
-  accept(m: HalfColumnsMessage | SpanHalvesMessage, token?: T): { duplicate: boolean; overlapping: boolean } {
+  accept(m: HalfColumnsMessage | SpanHalvesMessage, token?: T): void {
     const units = inputUnits(m);
-    let seen = 0;
-    for (const u of units) if (this.#seen.has(u)) seen++;
-    if (seen > 0) {
-      if (seen === units.length) this.counters.duplicates++;
+    const seen = unitsSeen(units, this.#seen);
+    if (seen !== "new") {
+      if (seen === "duplicate") this.counters.duplicates++;
       else this.counters.overlapping++;
       if (token !== undefined) this.#tokens.push({ token, until: -Infinity });
-      return { duplicate: seen === units.length, overlapping: seen < units.length };
+      return;
     }
     const t = m.tenant;
     let maxSt = -Infinity;
@@ -442,7 +441,6 @@ export class GraphAssembler<T = unknown> {
       }
     }
     this.#compact();
-    return { duplicate: false, overlapping: false };
   }
 
   /** Drops expired halves' entries from the join tables once they outnumber the live ones. */
