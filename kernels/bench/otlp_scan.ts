@@ -36,7 +36,7 @@ function arg(name: string, fallback: number): number {
 }
 
 /** This thread's CPU time in ms (Linux), else wall-clock time. */
-export function threadClock(): { now: () => number; kind: string } {
+function threadClock(): { now: () => number; kind: string } {
   if (Deno.build.os === "linux") {
     try {
       const libc = Deno.dlopen("libc.so.6", {
@@ -58,7 +58,7 @@ export function threadClock(): { now: () => number; kind: string } {
 }
 
 /** Compiles kernels/bench/wasm_scan/otlp_scan.ts with the release flags of kernels/build.ts. */
-export async function compileWasmScanner(): Promise<WebAssembly.Module> {
+async function compileWasmScanner(): Promise<WebAssembly.Module> {
   const entry = new URL("./wasm_scan/otlp_scan.ts", import.meta.url).pathname;
   let wasm: Uint8Array<ArrayBuffer> | undefined;
   const { error, stderr } = await asc.main(
@@ -107,7 +107,7 @@ function flat(s: SpanView): string {
 }
 
 /** Throws unless both scanners give the same spans, stats and error on `bytes`. */
-export function assertSameScan(wasm: WasmTraceScanner, bytes: Uint8Array): void {
+function assertSameScan(wasm: WasmTraceScanner, bytes: Uint8Array): void {
   const run = (scan: typeof scanTraces) => {
     const spans: string[] = [];
     try {
@@ -159,7 +159,13 @@ if (import.meta.main) {
       sink += (o.resourceSpans as unknown[]).length;
     }],
   ];
-  const load = () => Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  const load = () => {
+    try {
+      return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+    } catch {
+      return NaN; // not Linux
+    }
+  };
   const loadBefore = load();
   for (let w = 0; w < 3; w++) for (const [, fn] of contenders) for (const b of reqs) fn(b);
   const ms = new Map<string, number[]>(contenders.map(([l]) => [l, []]));
