@@ -7,7 +7,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../helpers/nats_server.ts";
-import { spawnFeatureWorker } from "../helpers/feature_worker_process.ts";
+import { beforeTimeout, spawnFeatureWorker } from "../helpers/feature_worker_process.ts";
 import { type FeatureEngine, startFeatureEngine } from "../../src/features/engine.ts";
 import { consumerLag } from "../../src/bus/pull_batches.ts";
 import { connectBus } from "../../src/bus/connection.ts";
@@ -263,7 +263,7 @@ Deno.test({
       spawnFeatureWorker(nats.url, { window_ms: W, batch_size: 16, args, stdout: "piped" });
     // the third pull batch of several messages: its partial is stored (PubAck), none of its messages acked
     const first = spawn("--kill-at", "published:3");
-    const out = await first.output();
+    const out = await beforeTimeout(first, first.output());
     assertEquals(out.signal, "SIGKILL");
     const killed = new TextDecoder().decode(out.stdout).split("\n").find((l) => l.includes('"killed"'));
     ok(killed, "the worker was not killed at a batch");

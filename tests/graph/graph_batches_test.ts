@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { startNatsServer } from "../helpers/nats_server.ts";
-import { spawnFeatureWorker } from "../helpers/feature_worker_process.ts";
+import { beforeTimeout, spawnFeatureWorker } from "../helpers/feature_worker_process.ts";
 import { type FeatureEngine, startFeatureEngine } from "../../src/features/engine.ts";
 import type { PartialsPer } from "../../src/features/feature_worker.ts";
 import { connectBus } from "../../src/bus/connection.ts";
@@ -176,7 +176,7 @@ Deno.test({
     });
     const spawn = (...args: string[]) => spawnFeatureWorker(nats.url, { window_ms: W, batch_size: 4, args });
     const first = spawn("--kill-at", "published:3");
-    const st = await first.status;
+    const st = await beforeTimeout(first, first.status);
     assertEquals(st.signal, "SIGKILL");
     const second = spawn();
     try {

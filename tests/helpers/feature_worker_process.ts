@@ -23,3 +23,29 @@ export function spawnFeatureWorker(
     stderr: "null",
   }).spawn();
 }
+
+/**
+ * `until` (the worker's exit, or its output), unless the worker is still running after `timeout_ms`: then
+ * it is killed and the test fails (a worker started with `--kill-at` that never reaches its kill point
+ * would otherwise keep the test waiting forever).
+ */
+export async function beforeTimeout<R>(
+  worker: Deno.ChildProcess,
+  until: Promise<R>,
+  timeout_ms = 60_000,
+): Promise<R> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      try {
+        worker.kill("SIGKILL");
+      } catch { /* exited meanwhile */ }
+      reject(new Error(`the worker was still running after ${timeout_ms} ms (its kill point never came)`));
+    }, timeout_ms);
+  });
+  try {
+    return await Promise.race([until, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
