@@ -11,6 +11,7 @@ import { type IndicatorDeviation, indicatorDeviations } from "../localize/baro.t
 import { reportsWithGaps } from "../localize/anomaly_descent.ts";
 import { isErrorTemplate, logPointers, templateSurge } from "../localize/log_pointers.ts";
 import { onsetIndex } from "../localize/onset.ts";
+import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 
 export { type IndicatorFamily, indicatorFamily } from "../localize/indicator_family.ts";
 import { type IndicatorFamily, indicatorFamily } from "../localize/indicator_family.ts";
@@ -144,8 +145,14 @@ export function classifyFault(
   const gaps = reportsWithGaps(input, service);
   const restarts = up("restarts");
 
-  if (cpu >= moved) votes.push(["cpu", cpu]);
-  if (mem >= moved) votes.push(["memory", mem]);
+  // Both CPU and memory moved: the one held high through the fault is the fault, the other a consequence
+  // (a memory hog burns CPU allocating and paging; a CPU hog's stressor and the requests it queues take
+  // memory in bursts, most of all as it ends).
+  const [cpuVote, memVote] = cpu >= moved && mem >= moved
+    ? heldLevels(input, fam.get("cpu")!, fam.get("memory")!, moved)
+    : [cpu, mem];
+  if (cpuVote >= moved) votes.push(["cpu", cpuVote]);
+  if (memVote >= moved) votes.push(["memory", memVote]);
   if (disk >= moved) votes.push(["disk", disk * 0.9]);
   // Callers' error logs naming the service (src/localize/log_pointers.ts): it answers, wrongly.
   let callerLogs = 0;
@@ -266,6 +273,43 @@ export function classifyFault(
     evidence,
     ...(indicator ? { indicator } : {}),
   };
+}
+
+/**
+ * Two resources' votes judged on the level each one held while either was moved: the median of its robust
+ * deviations over the windows since the onset in which either moved by `moved`. A brief spike (a stressor
+ * torn down, a burst of queued requests) is outvoted by a resource held high for the whole fault. Their
+ * peaks when neither held that level.
+ */
+function heldLevels(
+  input: LocalizeInput,
+  a: IndicatorDeviation,
+  b: IndicatorDeviation,
+  moved: number,
+): [number, number] {
+  const za = deviationSeries(input, a);
+  const zb = deviationSeries(input, b);
+  const ha: number[] = [], hb: number[] = [];
+  for (let i = 0; i < Math.min(za.length, zb.length); i++) {
+    if (za[i] < moved && zb[i] < moved) continue;
+    ha.push(za[i]);
+    hb.push(zb[i]);
+  }
+  const median = (xs: number[]) => xs.length ? quantileSorted(sortedFinite(xs), 0.5) : 0;
+  const la = median(ha), lb = median(hb);
+  return la >= moved || lb >= moved ? [la, lb] : [a.score, b.score];
+}
+
+/** The robust deviation of an indicator in every window since the onset, on its baseline's scale. */
+function deviationSeries(input: LocalizeInput, d: IndicatorDeviation): number[] {
+  const col = input.frame.series.get(d.service)?.get(d.indicator);
+  if (!col || d.signed === 0) return [];
+  const scale = (d.peak - d.median) / d.signed;
+  const out: number[] = [];
+  for (let i = onsetIndex(input.frame, input.anomaly_start_ms); i < col.length; i++) {
+    out.push(Number.isFinite(col[i]) ? (col[i] - d.median) / scale : 0);
+  }
+  return out;
 }
 
 /**

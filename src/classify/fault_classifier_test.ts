@@ -4,7 +4,9 @@ import { classifyFault, indicatorFamily } from "./fault_classifier.ts";
 
 const N = 60;
 const ONSET = 45;
-function frameWith(moves: Record<string, number>): MetricFrame {
+/** Each indicator's shift after the onset: a constant, or one per window index. */
+type Moves = Record<string, number | ((t: number) => number)>;
+function frameWith(moves: Moves): MetricFrame {
   const inds = [
     "cpu",
     "mem",
@@ -22,7 +24,7 @@ function frameWith(moves: Record<string, number>): MetricFrame {
       ind,
       Float64Array.from(
         { length: N },
-        (_, t) => 10 + ((t * (j + 3)) % 5) + (t >= ONSET ? moves[ind] ?? 0 : 0),
+        (_, t) => 10 + ((t * (j + 3)) % 5) + (t >= ONSET ? shift(moves[ind], t) : 0),
       ),
     );
   }
@@ -32,8 +34,9 @@ function frameWith(moves: Record<string, number>): MetricFrame {
     series: new Map([["svc", m]]),
   };
 }
+const shift = (m: Moves[string] | undefined, t: number) => typeof m === "function" ? m(t) : m ?? 0;
 const cand = { service: "svc", score: 10, evidence: [] };
-const classify = (moves: Record<string, number>, extra: Partial<LocalizeInput> = {}) =>
+const classify = (moves: Moves, extra: Partial<LocalizeInput> = {}) =>
   classifyFault({ frame: frameWith(moves), anomaly_start_ms: ONSET * 1000, ...extra }, cand).fault_type;
 
 Deno.test("classifyFault() tells cpu, memory, network delay and pod failure apart", () => {
@@ -41,6 +44,17 @@ Deno.test("classifyFault() tells cpu, memory, network delay and pod failure apar
   assert.equal(classify({ mem: 60 }), "memory");
   assert.equal(classify({ latency_p99: 60 }), "network_delay");
   assert.equal(classify({ rps: -60 }), "pod_failure");
+});
+
+Deno.test("classifyFault() names the resource held high through the fault, not the one that spiked", () => {
+  // a CPU hog: memory creeps up with it and bursts as the stressor ends; the burst is the higher peak
+  const burst = (t: number) => (t === N - 2 ? 400 : 20);
+  assert.equal(classify({ cpu: 60, mem: burst }), "cpu");
+  // a memory hog whose CPU spikes once while it allocates
+  assert.equal(classify({ mem: 60, cpu: (t) => (t === ONSET + 1 ? 400 : 20) }), "memory");
+  // both held: the larger one
+  assert.equal(classify({ cpu: 60, mem: 30 }), "cpu");
+  assert.equal(classify({ cpu: 30, mem: 60 }), "memory");
 });
 
 Deno.test("classifyFault() calls its own network losses packet loss, whatever errors and latency follow", () => {
