@@ -114,16 +114,24 @@ export function reportText(report: IncidentRecord["report"]): string {
   ].join("\n");
 }
 
-/** Severity from the anomaly strength and the blast radius. */
+/**
+ * Severity from the anomaly strength (score over threshold) and the blast radius. A wide blast radius
+ * raises a clear anomaly, not a faint one: evidence barely past the threshold (strength below
+ * {@link CLEAR_STRENGTH}) on a service many depend on is worth a look (minor), not a page.
+ */
 export function severityOf(
   options: { strength: number; affected_services: number; entry_affected: boolean },
 ): Severity {
   const { strength, affected_services, entry_affected } = options;
+  const clear = strength >= CLEAR_STRENGTH;
   if (entry_affected && strength >= 10) return "critical";
-  if (strength >= 10 || affected_services >= 3 || entry_affected) return "major";
-  if (strength >= 5 || affected_services >= 1) return "minor";
+  if (strength >= 10 || (clear && (affected_services >= 3 || entry_affected))) return "major";
+  if (clear || affected_services >= 1 || entry_affected) return "minor";
   return "warning";
 }
+
+/** Strength (anomaly score over its threshold) from which an anomaly counts as clear. */
+export const CLEAR_STRENGTH = 3;
 
 export function priorityOf(severity: Severity): number {
   return { critical: 1, major: 2, minor: 3, warning: 4 }[severity];
