@@ -7,6 +7,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../helpers/nats_server.ts";
+import { until } from "../helpers/until.ts";
 import { beforeTimeout, spawnFeatureWorker } from "../helpers/feature_worker_process.ts";
 import { type FeatureEngine, startFeatureEngine } from "../../src/features/engine.ts";
 import { consumerLag } from "../../src/bus/pull_batches.ts";
@@ -56,14 +57,6 @@ async function publishAll(url: string, msgs: Uint8Array[], subject = "otlp.v1.tr
   const js = jetstream(nc);
   for (const m of msgs) await js.publish(subject, m);
   await nc.drain();
-}
-
-async function until(cond: () => Promise<boolean>, what: string, timeout_ms = 60_000) {
-  const deadline = Date.now() + timeout_ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The reducer alone in this process (no worker), for tests that run or fault the workers themselves. */
@@ -191,7 +184,7 @@ Deno.test({
     await using bus = await connectBus(nats.url);
     const first = spawn();
     // kill once the reducer has seen some of the worker's output, i.e. mid-stream
-    await until(() => Promise.resolve(engine.counters().reducer.partials >= 40), "progress");
+    await until(() => engine.counters().reducer.partials >= 40, "progress");
     first.kill("SIGKILL");
     await first.status;
     const mid = await consumerLag(bus, "OTLP", "vigil-features");
