@@ -11,8 +11,8 @@
  * - "batch" (default): the first deliveries of a pull batch are aggregated in place into one set of
  *   windows per tenant, published as one partial per (tenant, partition) that lists the sequences it
  *   covers (`covers`): src `b/<first seq>/<p>/<hash of covers>`, Nats-Msg-Id `f/<src>`. A 512-span
- *   request gives ~400 (service, operation) series; a batch of 64 of them gives about as many again, so
- *   encoding, storing, decoding and merging partials costs ~1/64 of the per-message cut. Redelivered
+ *   bench:features request gives ~180 (service, operation) series; a batch of 64 of them ~300, so
+ *   encoding, storing, decoding and merging partials costs ~1/40 of the per-message cut. Redelivered
  *   messages (delivery count > 1), and those received too long ago (below), are never batched: they are
  *   published one partial per message, as in the "message" cut.
  *
