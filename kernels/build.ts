@@ -28,6 +28,14 @@ const TARGET_FLAGS: Record<KernelTarget, string[]> = {
   debug: ["--debug"],
 };
 
+/**
+ * The asc flags of a target (a fresh array): what every AssemblyScript module of the project is compiled
+ * with, the kernels here and the spikes under kernels/bench/.
+ */
+export function kernelFlags(target: KernelTarget): string[] {
+  return [...COMMON_FLAGS, ...TARGET_FLAGS[target]];
+}
+
 /** File name of a built target inside the output directory. */
 export function kernelFileName(target: KernelTarget): string {
   return `vigil_kernels.${target}.wasm`;
@@ -45,7 +53,7 @@ export async function buildKernels(
   const files = new Map<string, Uint8Array | string>();
   const name = kernelFileName(target);
   const { error, stderr } = await asc.main(
-    [entry, "--outFile", name, ...COMMON_FLAGS, ...TARGET_FLAGS[target]],
+    [entry, "--outFile", name, ...kernelFlags(target)],
     {
       writeFile(filename: string, contents: Uint8Array | string) {
         files.set(filename.replace(/^.*\//, ""), contents);

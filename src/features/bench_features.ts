@@ -2,13 +2,14 @@
  * Feature engine benchmark (not a test): `deno task bench:features [--quick] [--requests N]`.
  *
  * 1. decode + aggregate on one core: Extractor.extract() over realistic ExportTraceServiceRequests
- *    (512 spans each, 8 attributes per span, 20 services × 20 operations), with and without graph halves,
+ *    (src/features/bench_requests.ts: 512 spans each, 8 attributes per span, 64 call chains across 20
+ *    services whose client and server spans pair, some across requests), with and without graph halves,
  *    and the scan alone; vs protobufjs (Type.decode, and Type.decode + toObject) of the same bytes, in the
  *    same run, interleaved, medians over rounds.
  * 2. whole pipeline: requests in the OTLP stream of a local nats-server → 1 feature worker (Deno Worker)
  *    → reducer → FEATURES records, timed from engine start to drained + flush; medians of 3 runs, with
  *    feature partials and span halves cut per pull batch (the default) and per OTLP message, without and
- *    with the service graph, interleaved. Besides
+ *    with the service graph, interleaved (the graph runs also report what the assembler paired). Besides
  *    wall time, the CPU seconds of this process (worker + reducer threads, after engine start) and of
  *    nats-server, so the per-core cost can be read on a box shared with other jobs.
  *    Also the NATS floor: the same requests consumed and acked only, no decoding (what the client costs).
@@ -215,6 +216,7 @@ async function pipelineRun(graph: boolean, partials_per: PartialsPer) {
   const t2 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const natsCpu1 = natsServerCpuS(nats.storeDir);
+  const g = engine.counters().graph;
   await engine.close(); // the workers' final counters
   return {
     startup_s: (t1 - t0) / 1000,
@@ -223,6 +225,15 @@ async function pipelineRun(graph: boolean, partials_per: PartialsPer) {
     partials: engine.counters().reducer.partials,
     vigil_cpu_s: (cpu.user + cpu.system) / 1e6,
     nats_cpu_s: natsCpu0 === null || natsCpu1 === null ? NaN : natsCpu1 - natsCpu0,
+    // what the service graph made of the halves (null without the graph): calls paired client ↔ server,
+    // database calls, unpaired callers turned into virtual_node edges, halves expired unpaired
+    graph: g && {
+      halves: g.halves,
+      paired: g.paired,
+      database_edges: g.database_edges,
+      virtual_edges: g.virtual_edges,
+      expired: g.expired,
+    },
   };
 }
 /**
@@ -285,6 +296,7 @@ const pipeline = Object.fromEntries(
       spans_per_s_including_startup: Math.round(spansPerPass / all),
       records: rs[0].records,
       feature_partials: rs[0].partials,
+      ...(rs[0].graph ? { graph: rs[0].graph } : {}),
       // CPU time, not wall time: what the cores spend per span, whatever else runs on the box
       median_vigil_cpu_s: +median(rs.map((x) => x.vigil_cpu_s)).toFixed(3),
       spans_per_vigil_cpu_s: Math.round(spansPerPass / median(rs.map((x) => x.vigil_cpu_s))),

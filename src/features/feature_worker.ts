@@ -11,8 +11,8 @@
  * - "batch" (default): the first deliveries of a pull batch are aggregated in place into one set of
  *   windows per tenant, published as one partial per (tenant, partition) that lists the sequences it
  *   covers (`covers`): src `b/<first seq>/<p>/<hash of covers>`, Nats-Msg-Id `f/<src>`. A 512-span
- *   request gives ~400 (service, operation) series; a batch of 64 of them gives about as many again, so
- *   encoding, storing, decoding and merging partials costs ~1/64 of the per-message cut. Redelivered
+ *   bench:features request gives ~180 (service, operation) series; a batch of 64 of them ~300, so
+ *   encoding, storing, decoding and merging partials costs ~1/40 of the per-message cut. Redelivered
  *   messages (delivery count > 1), and those received too long ago (below), are never batched: they are
  *   published one partial per message, as in the "message" cut.
  *
@@ -110,6 +110,11 @@ export interface FeatureWorkerCounters {
   batched_messages: number;
   /** Batched messages nak'ed because their PubAcks came past the fence (they come back one by one). */
   given_back: number;
+  /**
+   * Batched messages extracted a second time because a malformed message of their tenant and batch may
+   * have left part of itself in the batch's windows (at most once per message).
+   */
+  reextracted: number;
 }
 
 export function newWorkerCounters(): FeatureWorkerCounters {
@@ -122,6 +127,7 @@ export function newWorkerCounters(): FeatureWorkerCounters {
     batch_partials: 0,
     batched_messages: 0,
     given_back: 0,
+    reextracted: 0,
   };
 }
 
@@ -232,23 +238,32 @@ interface TenantBatch {
   /** [signal, message] of the messages merged into `windows`, in order. */
   good: [OtlpSignal, { data: Uint8Array; stream_seq: number }][];
   max_event_ms: number;
+  /** A malformed message of the tenant may have left part of itself in `windows`: rebuild them. */
+  dirty: boolean;
 }
 
 /**
  * What the first deliveries of a pull batch turn into: one feature partial per (tenant, feature partition)
  * that aggregates every message of the tenant (`covers` = their stream sequences, ascending), and one span
  * partial per (tenant, span partition) with the same covers. Malformed messages are left out of
- * everything and returned with their error.
+ * everything and returned with their error, in input order.
+ *
+ * A malformed message is found mid-scan, after its first items may have been merged into the tenant's
+ * windows (its halves are rolled back by the extractor). The tenant is marked dirty and, once the whole
+ * batch is scanned, its windows are rebuilt from its good messages: each message is extracted at most
+ * twice however many are malformed (`reextracted` counts the second extractions), and the result is
+ * that of a batch of the good messages alone.
  */
 export function batchPartialsFor<M extends { subject: string; data: Uint8Array; stream_seq: number }>(
   ex: Extractor,
   msgs: readonly M[],
   options: Partitions,
-): { out: Out; items: number; partials: number; malformed: [M, OtlpScanError][] } {
+): { out: Out; items: number; partials: number; reextracted: number; malformed: [M, OtlpScanError][] } {
   const out: Out = [];
   const malformed: [M, OtlpScanError][] = [];
   const tenants = new Map<string, TenantBatch>();
   let items = 0;
+  let reextracted = 0;
   for (const m of msgs) {
     let tenant = "", signal: OtlpSignal = "traces";
     let t: TenantBatch | undefined;
@@ -262,6 +277,7 @@ export function batchPartialsFor<M extends { subject: string; data: Uint8Array; 
           resources: [],
           good: [],
           max_event_ms: -Infinity,
+          dirty: false,
         };
         tenants.set(tenant, t);
       }
@@ -273,16 +289,18 @@ export function batchPartialsFor<M extends { subject: string; data: Uint8Array; 
     } catch (e) {
       if (!(e instanceof OtlpScanError)) throw e;
       malformed.push([m, e]);
-      // the scan may have added part of the message: aggregate the tenant's good messages again
-      if (t !== undefined) {
-        t.windows.clear();
-        for (const [sig, g] of t.good) ex.extractInto(sig, g.data, { tenant, windows: t.windows });
-      }
+      if (t !== undefined) t.dirty = true;
     }
   }
   let partials = 0;
   for (const [tenant, t] of tenants) {
     if (t.good.length === 0) continue;
+    if (t.dirty) {
+      // the good messages again, in order, into empty windows (halves and resources are already exact)
+      t.windows.clear();
+      for (const [sig, g] of t.good) ex.extractInto(sig, g.data, { tenant, windows: t.windows });
+      reextracted += t.good.length;
+    }
     const covers = t.good.map(([, g]) => g.stream_seq).sort((a, b) => a - b);
     const tag = hash32(covers.join(",")).toString(36);
     // what a batch's feature and span messages share: src b/<first seq>/<p>/<hash of covers>, covers
@@ -306,7 +324,7 @@ export function batchPartialsFor<M extends { subject: string; data: Uint8Array; 
       out.push([subjects.spans(p), `s/${m.src}`, encodeHalves(m)]);
     }
   }
-  return { out, items, partials, malformed };
+  return { out, items, partials, reextracted, malformed };
 }
 
 /** Runs until `signal` aborts. Never throws for bad input (counted); NATS failures nak and retry. */
@@ -339,7 +357,7 @@ export async function runFeatureWorker(bus: Bus, options: FeatureWorkerOptions):
     /** acked after the PubAcks */
     const good: BusMessage[] = [];
     /** batched: acked after the PubAcks only if those came before the fence, else given back */
-    const fenced: BusMessage[] = [];
+    let fenced: BusMessage[] = [];
     let fence = Infinity;
     const now = performance.now();
     const single: BusMessage[] = [];
@@ -360,10 +378,12 @@ export async function runFeatureWorker(bus: Bus, options: FeatureWorkerOptions):
       const b = batchPartialsFor(ex, fenced, parts);
       counters.items += b.items;
       counters.batch_partials += b.partials;
+      counters.reextracted += b.reextracted;
       for (const [subject, id, body] of b.out) pubs.push(publishDurable(bus, subject, body, { msg_id: id }));
-      for (const [m, e] of b.malformed) {
-        fail(m, e);
-        fenced.splice(fenced.indexOf(m), 1);
+      if (b.malformed.length > 0) {
+        for (const [m, e] of b.malformed) fail(m, e);
+        const bad = new Set(b.malformed.map(([m]) => m));
+        fenced = fenced.filter((m) => !bad.has(m));
       }
       counters.batched_messages += fenced.length;
       for (const m of fenced) fence = Math.min(fence, m.received_ms + m.ack_wait_ms / 2);

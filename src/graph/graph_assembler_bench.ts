@@ -5,9 +5,9 @@
  *   with graph halves (extract + encode: what the graph adds to a feature worker);
  * - assembler: those batches' halves messages decoded, accepted and closed (all windows stored), as the
  *   graph consumer does;
- * - the same for a workload whose halves pair: 512-span requests of client → server calls whose two
- *   halves are in different requests (the bench:features requests have root servers and unanswered
- *   clients only, so nothing pairs there).
+ * - the same for a workload of calls only: 512-span requests of client → server calls whose two halves
+ *   are always in different requests (the bench:features requests mix roots, internal spans, database
+ *   calls and calls paired in the same or the next request: src/features/bench_requests.ts).
  *
  * Each bench is one pass over 128 requests (65,536 spans): divide its time by that for the cost per span.
  */

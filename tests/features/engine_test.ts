@@ -7,6 +7,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../helpers/nats_server.ts";
+import { until } from "../helpers/until.ts";
 import { beforeTimeout, spawnFeatureWorker } from "../helpers/feature_worker_process.ts";
 import { type FeatureEngine, startFeatureEngine } from "../../src/features/engine.ts";
 import { consumerLag } from "../../src/bus/pull_batches.ts";
@@ -56,14 +57,6 @@ async function publishAll(url: string, msgs: Uint8Array[], subject = "otlp.v1.tr
   const js = jetstream(nc);
   for (const m of msgs) await js.publish(subject, m);
   await nc.drain();
-}
-
-async function until(cond: () => Promise<boolean>, what: string, timeout_ms = 60_000) {
-  const deadline = Date.now() + timeout_ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The reducer alone in this process (no worker), for tests that run or fault the workers themselves. */
@@ -191,7 +184,7 @@ Deno.test({
     await using bus = await connectBus(nats.url);
     const first = spawn();
     // kill once the reducer has seen some of the worker's output, i.e. mid-stream
-    await until(() => Promise.resolve(engine.counters().reducer.partials >= 40), "progress");
+    await until(() => engine.counters().reducer.partials >= 40, "progress");
     first.kill("SIGKILL");
     await first.status;
     const mid = await consumerLag(bus, "OTLP", "vigil-features");
@@ -323,5 +316,53 @@ Deno.test({
     const c = engine.counters().reducer;
     // every message merged once; each given-back one came back on its own as a duplicate of the batch
     assertEquals([c.units, c.duplicates], [msgs.length, counters.given_back], JSON.stringify(c));
+  },
+});
+
+Deno.test({
+  name:
+    "a feature worker sends each malformed message of a batch to the DLQ once and publishes the records of the good ones alone",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using nats = await startNatsServer();
+    await using engine = await startReducerOnly(nats.url);
+    // good messages interleaved with malformed ones: garbage, and good requests with a malformed tail (the
+    // scan merges their spans before it finds the error)
+    const garbage = new Uint8Array([0x0a, 0xff, 0xff, 0x01, 0x02]);
+    const good = messages.slice(0, 30);
+    const input: Uint8Array[] = [];
+    const bad: number[] = [];
+    good.forEach((m, i) => {
+      input.push(m);
+      if (i % 3 === 2) return;
+      input.push(i % 3 === 0 ? new Uint8Array([...m, 0x0a, 0x02, 0x08, 0x01]) : garbage);
+      bad.push(input.length); // its stream sequence
+    });
+    await publishAll(nats.url, input);
+    await using bus = await connectBus(nats.url);
+    const abort = new AbortController();
+    const counters = newWorkerCounters();
+    const worker = runFeatureWorker(bus, { window_ms: W, batch_size: 64, signal: abort.signal, counters });
+    try {
+      const got = await runToEnd(engine);
+      assertEquals(got, reference(good));
+    } finally {
+      abort.abort();
+      await worker;
+    }
+    assertEquals([counters.messages, counters.malformed], [input.length, bad.length]);
+    // a good message is extracted again at most once, whatever the number of malformed ones in its batch
+    ok(counters.reextracted <= good.length, JSON.stringify(counters));
+    const jsm = await bus.jsm();
+    const dlq = await jsm.streams.info("DLQ");
+    assertEquals(dlq.state.messages, bad.length);
+    const seqs: number[] = [];
+    for (let s = dlq.state.first_seq; s <= dlq.state.last_seq; s++) {
+      const m = await jsm.streams.getMessage("DLQ", { seq: s });
+      assertEquals(m!.subject, "vigil.dlq.OTLP");
+      seqs.push(Number(m!.header.get("Vigil-Stream-Seq")));
+    }
+    assertEquals(seqs.sort((a, b) => a - b), bad);
   },
 });

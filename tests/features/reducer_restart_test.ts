@@ -9,6 +9,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../helpers/nats_server.ts";
+import { until } from "../helpers/until.ts";
 import { startFeatureEngine } from "../../src/features/engine.ts";
 import { REDUCER_CONSUMER } from "../../src/features/engine.ts";
 import { FEATURE_CONSUMER } from "../../src/features/feature_worker.ts";
@@ -34,14 +35,6 @@ function byTick(msgs: SignalMessage[]): SignalMessage[] {
 }
 
 const key = (r: FeatureRecord) => `${r.tenant}/${r.service}/${r.window_start_ms}`;
-
-async function until(cond: () => Promise<boolean> | boolean, what: string, timeout_ms = 60_000) {
-  const deadline = Date.now() + timeout_ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 Deno.test({
   name:

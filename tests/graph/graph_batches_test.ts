@@ -5,6 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { startNatsServer } from "../helpers/nats_server.ts";
+import { until } from "../helpers/until.ts";
 import { beforeTimeout, spawnFeatureWorker } from "../helpers/feature_worker_process.ts";
 import { type FeatureEngine, startFeatureEngine } from "../../src/features/engine.ts";
 import type { PartialsPer } from "../../src/features/feature_worker.ts";
@@ -87,14 +88,6 @@ async function publish(url: string, bodies: Uint8Array[]): Promise<void> {
   await using bus = await connectBus(url);
   await ensureStreams(bus);
   for (const b of bodies) await bus.js.publish("otlp.v1.traces.default", b);
-}
-
-async function until(cond: () => Promise<boolean>, what: string, timeout_ms = 60_000) {
-  const deadline = Date.now() + timeout_ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The graph over the whole workload once the engine has drained, and the graph counters. */

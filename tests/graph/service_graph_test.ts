@@ -8,6 +8,7 @@ import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../helpers/nats_server.ts";
+import { until } from "../helpers/until.ts";
 import { startFeatureEngine } from "../../src/features/engine.ts";
 import { connectBus } from "../../src/bus/connection.ts";
 import { ensureStreams } from "../../src/bus/streams.ts";
@@ -67,8 +68,7 @@ Deno.test({
       idle_flush_ms: 0,
       graph_ttl_ms: 60_000,
     });
-    const deadline = Date.now() + 60_000;
-    while (!(await engine.drained()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until(() => engine.drained(), "the engine to drain");
     await engine.flush();
     const g = await engine.graph!.asOf(Date.now(), { lookback_ms: 120_000 });
     assertEquals(

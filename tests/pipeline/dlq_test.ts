@@ -1,6 +1,7 @@
 /** Malformed OTLP published straight to NATS is not lost: the feature worker moves it to the DLQ stream. */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestVigil } from "../helpers/vigil.ts";
+import { until } from "../helpers/until.ts";
 import { publishDurable } from "../../src/bus/publish.ts";
 import { encodeOtlp } from "../../src/core/otlp/codec.ts";
 import { traceRequest } from "../../src/core/otlp/fixtures.ts";
@@ -16,9 +17,10 @@ Deno.test({
     await publishDurable(t.vigil.bus, "otlp.v1.traces.default", garbage);
     await publishDurable(t.vigil.bus, "otlp.v1.traces.default", encodeOtlp("traces", traceRequest()));
     const features = t.vigil.stages.get("features") as FeaturesStageHandle;
-    for (let i = 0; i < 100 && !(await features.engine.drained()); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(() => features.engine.drained(), "the feature engine to drain", {
+      timeout_ms: 10_000,
+      interval_ms: 100,
+    });
     const dlq = await t.streamMessages("DLQ");
     assertEquals(dlq.length, 1);
     assertEquals(dlq[0].subject, "vigil.dlq.OTLP");
@@ -28,11 +30,11 @@ Deno.test({
     assert(msg.header.get("Vigil-Reason").startsWith("malformed OTLP"), msg.header.get("Vigil-Reason"));
     assertEquals(msg.header.get("Vigil-Subject"), "otlp.v1.traces.default");
     // worker counters reach the main thread periodically
-    let c = features.engine.counters().workers;
-    for (let i = 0; i < 100 && c.messages < 2; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      c = features.engine.counters().workers;
-    }
+    await until(() => features.engine.counters().workers.messages >= 2, "the worker counters", {
+      timeout_ms: 10_000,
+      interval_ms: 100,
+    });
+    const c = features.engine.counters().workers;
     assertEquals([c.messages, c.malformed], [2, 1]);
   },
 });

@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestVigil } from "../helpers/vigil.ts";
+import { until } from "../helpers/until.ts";
 import { builtinTopology, createSimulation, planEndMs, planFaultCases } from "../../src/sim/mod.ts";
 import { encodeSimOtlp } from "../../src/sim/otlp_encode.ts";
 import { publishDurable } from "../../src/bus/publish.ts";
@@ -44,19 +45,17 @@ Deno.test({
       }
     }
     const features = t.vigil.stages.get("features") as FeaturesStageHandle;
-    for (let i = 0; i < 240 && !(await features.engine.drained()); i++) {
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await until(() => features.engine.drained(), "the feature engine to drain", { interval_ms: 250 });
     await features.engine.flush();
     const incidents = t.vigil.stages.get("incidents") as IncidentsStageHandle;
     // wait until the stage has read every FEATURES record, then complete the last window
     const jsm = await t.vigil.bus.jsm();
     const published = (await jsm.streams.info("FEATURES")).state.messages;
-    for (let i = 0; i < 240; i++) {
-      const c = incidents.counters?.() as { records: number };
-      if (c.records >= published) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await until(
+      () => (incidents.counters?.() as { records: number }).records >= published,
+      `the incident stage to read ${published} FEATURES records`,
+      { interval_ms: 250 },
+    );
     await incidents.flush();
 
     // FEATURES: valid records for every service that sent spans

@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startTestVigil } from "../helpers/vigil.ts";
+import { until } from "../helpers/until.ts";
 import type { FeaturesStageHandle } from "../../src/runtime/stages.ts";
 import type { FeatureRecord } from "../../src/core/feature_record.ts";
 import { encodeOtlp } from "../../src/core/otlp/codec.ts";
@@ -54,11 +55,7 @@ async function recordsWith(features: Record<string, unknown>): Promise<FeatureRe
     await r.body?.cancel();
   }
   const engine = (t.vigil.stages.get("features") as FeaturesStageHandle).engine;
-  const deadline = Date.now() + 30_000;
-  while (!(await engine.drained())) {
-    if (Date.now() > deadline) throw new Error("the feature engine did not drain");
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(() => engine.drained(), "the feature engine to drain", { timeout_ms: 30_000 });
   await engine.flush();
   return engine.store.recent("shop", { tenant: "default" });
 }
