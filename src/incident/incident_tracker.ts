@@ -268,6 +268,20 @@ export class IncidentTracker {
     return run !== undefined && run[0] <= o.join_until_ms;
   }
 
+  /**
+   * Services that another open incident, past its re-localization, holds as continuing symptoms (members
+   * other than its root whose anomalous run it joined with goes on).
+   */
+  #explained(o: Open): Set<string> {
+    const out = new Set<string>();
+    for (const x of this.#open) {
+      if (x === o || x.windows <= this.#o.relocalize_windows + 1) continue;
+      const root = x.record.root_causes[0]?.service;
+      for (const m of x.members) if (m !== root && this.#continues(x, m)) out.add(m);
+    }
+    return out;
+  }
+
   #create(
     time_ms: number,
     onset_ms: number,
@@ -305,8 +319,12 @@ export class IncidentTracker {
     // The localizer's order: it sees every service, while the members are only those the detector has
     // flagged so far (a root whose change builds up over two windows may not be among them yet).
     // Services of another group opened in the same window belong to it, not to this one.
-    const ordered = ranked.filter((c) => o.members.has(c.service) || !this.#others.has(c.service))
-      .slice(0, this.#o.top_k);
+    // Nor is a symptom that an older incident, its diagnosis settled, still explains (a level shift its
+    // fault left behind): it was anomalous before this onset, and its change is that incident's.
+    const explained = this.#explained(o);
+    const ordered = ranked.filter((c) =>
+      o.members.has(c.service) || (!this.#others.has(c.service) && !explained.has(c.service))
+    ).slice(0, this.#o.top_k);
     const top = ordered[0] ??
       { service: [...o.members].sort()[0], score: 0, evidence: ["no localizer candidate"] };
     // a localizer that types the fault from its own evidence is trusted first (RootCauseCandidate)

@@ -197,6 +197,43 @@ Deno.test("IncidentTracker.step() opens a new incident for a member's later faul
   assert.deepEqual(roots, ["payment", "orders"]);
 });
 
+Deno.test("IncidentTracker.step() does not root a new fault at a symptom an older incident still explains", () => {
+  // payment's fault (window 10) leaves orders, its caller, shifted from window 11 for as long as it lasts:
+  // a continuing symptom of payment's incident. catalogue fails at 30. A localizer that ranks by the level
+  // against the distant past names orders (the larger shift) first: the new incident is catalogue's.
+  const levelLocalizer: Localizer = {
+    name: "level",
+    localize(input) {
+      const i = input.frame.times_ms.indexOf(input.anomaly_start_ms);
+      return [...input.frame.series].map(([service, s]) => {
+        const cpu = s.get("cpu")!;
+        return { service, indicator: "cpu", score: cpu[i] - cpu[0], evidence: [] };
+      }).sort((a, b) => b.score - a.score || (a.service < b.service ? -1 : 1));
+    },
+  };
+  const level = (s: string, t: number) =>
+    20 + (s === "payment" && t >= 10 ? 50 : 0) + (s === "orders" && t >= 11 ? 100 : 0) +
+    (s === "catalogue" && t >= 30 ? 50 : 0);
+  const frame: MetricFrame = {
+    times_ms: Array.from({ length: 60 }, (_, i) => i * STEP),
+    step_ms: STEP,
+    series: new Map(
+      services.map((s) => [s, new Map([["cpu", Float64Array.from({ length: 60 }, (_, t) => level(s, t))]])]),
+    ),
+  };
+  const tracker = new IncidentTracker({ tenant: "acme", localizer: levelLocalizer });
+  const roots = new Map<string, string>();
+  for (let t = 1; t < 60; t++) {
+    const anomalous = (s: string) =>
+      (s === "payment" && t >= 10 && t < 45) || (s === "orders" && t >= 11 && t < 45) ||
+      (s === "catalogue" && t >= 30 && t < 35);
+    for (const r of tracker.step(t * STEP, services.map((s) => det(s, t, anomalous(s))), { frame, graph })) {
+      roots.set(r.id, r.root_causes[0].service);
+    }
+  }
+  assert.deepEqual([...roots.values()], ["payment", "catalogue"]);
+});
+
 Deno.test("IncidentTracker.step() keeps a root's flapping in its incident, and opens a new one for its next fault", () => {
   // one quiet window between two anomalous runs of the root: the same fault
   const flapping = runSteps(
@@ -346,8 +383,10 @@ Deno.test("IncidentTracker.step() opens a new incident for a linked anomaly that
 Deno.test("IncidentTracker.step() lets a young incident take a dominant late sign whose diagnosis names one of its members", () => {
   // payment and orders turn anomalous at window 10; at window 12, while that incident is still being
   // re-localized, frontend's far stronger change arrives and its own diagnosis names orders: the same
-  // fault, one incident. Past re-localization, the same diagnosis opens a second incident.
-  const ids = (frontendFrom: number) => {
+  // fault, one incident. Past re-localization, the same diagnosis opens a second incident once orders has
+  // recovered (naming orders' new trouble); while orders' symptom goes on, the incident still explains it,
+  // and frontend's change is that incident's (see the test above).
+  const ids = (frontendFrom: number, ordersUntil = 16) => {
     const namesOrdersLate: Localizer = {
       name: "late",
       localize: (input) =>
@@ -358,7 +397,7 @@ Deno.test("IncidentTracker.step() lets a young incident take a dominant late sig
     const out = new Set<string>();
     for (let t = 1; t < 40; t++) {
       const dets = services.map((s): DetectionResult => {
-        const on = (s === "payment" || s === "orders") && t >= 10 && t < 30 ||
+        const on = s === "payment" && t >= 10 && t < 30 || s === "orders" && t >= 10 && t < ordersUntil ||
           s === "frontend" && t >= frontendFrom && t < frontendFrom + 4;
         return { ...det(s, t, on), severity: s === "frontend" ? 500 : s === "payment" ? 10 : on ? 5 : 0.2 };
       });
@@ -368,4 +407,5 @@ Deno.test("IncidentTracker.step() lets a young incident take a dominant late sig
   };
   assert.equal(ids(12), 1);
   assert.equal(ids(18), 2);
+  assert.equal(ids(18, 30), 1);
 });
