@@ -11,6 +11,7 @@ import { type IndicatorDeviation, indicatorDeviations } from "../localize/baro.t
 import { reportsWithGaps } from "../localize/anomaly_descent.ts";
 import { isErrorTemplate, logPointers, templateSurge } from "../localize/log_pointers.ts";
 import { onsetIndex } from "../localize/onset.ts";
+import { logTemplate } from "../features/log_template.ts";
 import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 
 export { type IndicatorFamily, indicatorFamily } from "../localize/indicator_family.ts";
@@ -313,8 +314,9 @@ function deviationSeries(input: LocalizeInput, d: IndicatorDeviation): number[] 
 }
 
 /**
- * The operation of `service` (from `input.operations`) that a log line names; the longest such name. A bare
- * HTTP method ("GET": a span named without its route) names nothing in particular.
+ * The operation of `service` (from `input.operations`) that a log template names, as written or as the
+ * template masks it ("/api/v1/users" reads "/api/<*>/users" there); the longest such name. A bare HTTP
+ * method ("GET": a span named without its route) names nothing in particular.
  */
 function namedOperation(
   input: LocalizeInput,
@@ -325,7 +327,7 @@ function namedOperation(
   let best = "";
   for (const o of input.operations) {
     if (o.service !== service || o.operation.length <= best.length || BARE_METHOD.test(o.operation)) continue;
-    if (line.includes(o.operation)) best = o.operation;
+    if (line.includes(o.operation) || line.includes(logTemplate(o.operation))) best = o.operation;
   }
   return best
     ? { operation: best, evidence: `its callers' error logs name its operation "${best}"` }

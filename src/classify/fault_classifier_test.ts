@@ -160,4 +160,9 @@ Deno.test("classifyFault() names the operation its callers' error logs name for 
   const bare = [op("GET"), op("POST /pay")];
   const input = { frame: frameWith({}), anomaly_start_ms: ONSET * 1000, logs, operations: bare };
   assert.equal(classifyFault(input, cand).indicator, undefined);
+  // a route with a digit reaches the template masked: "/api/v1/cart" reads "/api/<*>/cart" there
+  const masked = [{ ...logs[0], template: "checkout failed: invalid response from svc: GET /api/<*>/cart" }];
+  const versioned = [op("GET"), op("GET /api/v1/cart"), op("POST /api/v1/pay")];
+  const v = { frame: frameWith({}), anomaly_start_ms: ONSET * 1000, logs: masked, operations: versioned };
+  assert.equal(classifyFault(v, cand).indicator, "GET /api/v1/cart");
 });
