@@ -29,6 +29,7 @@
  *
  * @module
  */
+import { int, type KeyValue, type OtlpSpan, str } from "../sim/otlp_json.ts";
 import { encodeOtlp } from "../core/otlp/codec.ts";
 
 export const SPANS_PER_REQUEST = 512;
@@ -41,8 +42,6 @@ const SERVICES = 20;
 const ENDPOINTS = 3;
 
 const hex = (n: number, b: number) => n.toString(16).padStart(2 * b, "0");
-const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
-const int = (key: string, v: number) => ({ key, value: { intValue: v } });
 /** A well-mixed 32-bit hash of a trace number. */
 const mix = (g: number) => Math.imul(g ^ (g >>> 15), 0x9e3779b1) >>> 0;
 
@@ -50,18 +49,6 @@ const mix = (g: number) => Math.imul(g ^ (g >>> 15), 0x9e3779b1) >>> 0;
 const external = (g: number) => g % 8 === 7;
 /** The C server span of trace g is exported in the request after its client's. */
 const deferred = (g: number) => g % 2 === 1 && !external(g);
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: unknown[];
-  status: { code: number };
-}
 
 const KIND = { internal: 1, server: 2, client: 3 } as const;
 
@@ -99,7 +86,7 @@ function traceSpans(g: number, t_ns: bigint, out: Map<number, OtlpSpan[]>, late:
     name: string,
     start: number,
     dur: number,
-    attributes: unknown[],
+    attributes: KeyValue[],
     error = false,
   ) => {
     const st = t_ns + us(start);
