@@ -11,7 +11,10 @@
  *    feature partials and span halves cut per pull batch (the default) and per OTLP message, without and
  *    with the service graph, interleaved (the graph runs also report what the assembler paired). Besides
  *    wall time, the CPU seconds of this process (worker + reducer threads, after engine start) and of
- *    nats-server, so the per-core cost can be read on a box shared with other jobs.
+ *    nats-server, so the per-core cost can be read on a box shared with other jobs. Steady state as a
+ *    marginal cost: each run is paired with one over the first quarter of the requests (a fresh worker
+ *    compiles its code on its first messages, which in a 400-request run is a large share of the whole);
+ *    the difference is what the other three quarters cost a warm worker.
  *    Also the NATS floor: the same requests consumed and acked only, no decoding (what the client costs).
  * 3. RSS with 10,000 active (service, operation) series open in the reducer.
  * Prints one JSON object.
@@ -188,12 +191,12 @@ function natsServerCpuS(storeDir: string): number | null {
   return null;
 }
 
-async function pipelineRun(graph: boolean, partials_per: PartialsPer) {
+async function pipelineRun(graph: boolean, partials_per: PartialsPer, requests = reqs) {
   await using nats = await startNatsServer();
   {
     await using bus = await connectBus(nats.url);
     await ensureStreams(bus);
-    await Promise.all(reqs.map((b) => bus.js.publish("otlp.v1.traces.default", b)));
+    await Promise.all(requests.map((b) => bus.js.publish("otlp.v1.traces.default", b)));
   }
   const t0 = performance.now();
   await using engine = await startFeatureEngine({
@@ -210,7 +213,7 @@ async function pipelineRun(graph: boolean, partials_per: PartialsPer) {
   // Wait on the reducer's own counter first (no NATS traffic; each request is one unit, batched or not):
   // polling both consumers' info every 5 ms from the start added about 5 % to the CPU measured here (8
   // alternating runs, medians 0.71 vs 0.675 s), none of it pipeline work. Then confirm with drained().
-  while (engine.counters().reducer.units < reqs.length) await new Promise((r) => setTimeout(r, 5));
+  while (engine.counters().reducer.units < requests.length) await new Promise((r) => setTimeout(r, 5));
   while (!(await engine.drained())) await new Promise((r) => setTimeout(r, 5));
   const recs = await engine.flush();
   const t2 = performance.now();
@@ -269,14 +272,22 @@ const variants = {
   with_graph: [true, "batch"],
   with_graph_partials_per_message: [true, "message"],
 } as const satisfies Record<string, [boolean, PartialsPer]>;
-const runs: Record<string, Awaited<ReturnType<typeof pipelineRun>>[]> = {};
+type Run = Awaited<ReturnType<typeof pipelineRun>>;
+const runs: Record<string, Run[]> = {};
+// Steady state as a marginal cost: a fresh worker compiles its code on its first messages, and in a short
+// run that warm-up is a large share of the whole. A run over the first quarter of the requests pays the
+// same warm-up; the difference between the two runs is what the other three quarters cost.
+const quarter = reqs.slice(0, Math.floor(reqs.length / 4));
+const quarterRuns: Record<string, Run[]> = {};
 const floorRuns: Awaited<ReturnType<typeof consumeOnlyRun>>[] = [];
 for (let r = 0; r < pipelineRounds; r++) {
   for (const [k, [graph, per]] of Object.entries(variants)) {
     (runs[k] ??= []).push(await pipelineRun(graph, per));
+    (quarterRuns[k] ??= []).push(await pipelineRun(graph, per, quarter));
   }
   floorRuns.push(await consumeOnlyRun());
 }
+const marginalSpans = (reqs.length - quarter.length) * SPANS_PER_REQ;
 const natsFloor = {
   what: "consume + ack only, no decoding (the NATS client's share of a worker)",
   runs: floorRuns.length,
@@ -300,6 +311,16 @@ const pipeline = Object.fromEntries(
       // CPU time, not wall time: what the cores spend per span, whatever else runs on the box
       median_vigil_cpu_s: +median(rs.map((x) => x.vigil_cpu_s)).toFixed(3),
       spans_per_vigil_cpu_s: Math.round(spansPerPass / median(rs.map((x) => x.vigil_cpu_s))),
+      // the other three quarters' cost: full run minus the first quarter's run (medians over rounds)
+      steady_state: {
+        spans_per_s: Math.round(
+          marginalSpans / (p - median(quarterRuns[k].map((x) => x.processing_s))),
+        ),
+        spans_per_vigil_cpu_s: Math.round(
+          marginalSpans /
+            (median(rs.map((x) => x.vigil_cpu_s)) - median(quarterRuns[k].map((x) => x.vigil_cpu_s))),
+        ),
+      },
       median_nats_server_cpu_s: +median(rs.map((x) => x.nats_cpu_s)).toFixed(3),
       spans_per_cpu_s_including_nats_server: Math.round(
         spansPerPass / median(rs.map((x) => x.vigil_cpu_s + x.nats_cpu_s)),
