@@ -20,8 +20,7 @@ import { resolveRcaMethod, resolveScorer } from "./methods.ts";
 import { nabPeers, nezhaPeers, type PeerTable, rcdSockshopPeers } from "./peers.ts";
 import type { StreamExtras } from "./stream_eval.ts";
 import { loadConfig } from "../config/load.ts";
-import { incidentEngineOptions } from "../runtime/stages.ts";
-import type { IncidentEngineOptions } from "../incident/incident_engine.ts";
+import { type IncidentEngineOptions, incidentEngineOptions } from "../incident/incident_engine.ts";
 
 const USAGE =
   `usage: deno task eval --dataset <rcd-sockshop|nezha|nab|sim:<topology>|path> [--mode offline|stream]

@@ -5,6 +5,7 @@
  * The live stage (incident_stage.ts) and the streaming evaluation both drive this one class, so what
  * is measured is what runs.
  */
+import type { VigilConfig } from "../config/schema.ts";
 import type { FeatureRecord } from "../core/feature_record.ts";
 import type { LogTemplateSeries, OperationSeries, ServiceGraphSnapshot } from "../core/rca.ts";
 import { type AnomalyRecord, anomalyRecord } from "../detect/anomaly_record.ts";
@@ -72,6 +73,22 @@ export interface IncidentEngineOptions {
   novel_windows?: number;
   /** Windows a service must have been watched before its error templates can be new. @default 30 */
   novel_after_windows?: number;
+}
+
+/** The incident engine's options in a config (the live stage and the simulator evaluation share them). */
+export function incidentEngineOptions(config: VigilConfig): IncidentEngineOptions {
+  const i = config.incidents;
+  return {
+    window_ms: config.features.window_ms,
+    history_windows: i.history_windows,
+    detector: i.detector,
+    detector_config: i.detector_config,
+    localizer: i.localizer,
+    localizer_config: i.localizer_config,
+    entry_services: i.entry_services,
+    open_after_windows: i.open_after_windows,
+    recovery_windows: i.recovery_windows,
+  };
 }
 
 export interface IncidentEngineCounters {

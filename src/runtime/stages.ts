@@ -7,23 +7,7 @@ import type { VigilConfig } from "../config/schema.ts";
 import { type FeatureEngine, startFeatureEngine } from "../features/engine.ts";
 import type { IncidentRecord } from "../incident/incident_record.ts";
 import { startIncidentStage } from "../incident/incident_stage.ts";
-import type { IncidentEngineOptions } from "../incident/incident_engine.ts";
-
-/** The incident engine's options in a config (the live stage and the simulator evaluation share them). */
-export function incidentEngineOptions(config: VigilConfig): IncidentEngineOptions {
-  const i = config.incidents;
-  return {
-    window_ms: config.features.window_ms,
-    history_windows: i.history_windows,
-    detector: i.detector,
-    detector_config: i.detector_config,
-    localizer: i.localizer,
-    localizer_config: i.localizer_config,
-    entry_services: i.entry_services,
-    open_after_windows: i.open_after_windows,
-    recovery_windows: i.recovery_windows,
-  };
-}
+import { incidentEngineOptions } from "../incident/incident_engine.ts";
 
 export interface StageContext {
   readonly config: VigilConfig;
