@@ -382,6 +382,7 @@ async function renderStreamReport(s: EvalSummary & StreamExtras): Promise<string
       fx(s.detection_delay_windows_median, 1)
     }, p90 ${fx(s.detection_delay_windows_p90, 1)}`,
     `incidents ${s.incidents}: ${s.duplicate_incidents} duplicates of a detected fault, ${s.false_incidents} false ` +
+    `(${s.false_pages} of them major or critical) ` +
     `in ${s.warmup_service_days.toFixed(2)} warm-up service-days (${
       fx(s.false_incidents_per_service_day, 2)
     } per service-day), ` +

@@ -28,7 +28,7 @@ import type { BuiltinTopologyName, FaultKind } from "../sim/mod.ts";
 import type { PlannedCase } from "../sim/fault_plan.ts";
 import { figures, type RcaFigures } from "./harness.ts";
 import { detectionDelay, serviceRank } from "./metrics.ts";
-import { matchIncidents } from "./stream_eval.ts";
+import { matchIncidents, pagedCount } from "./stream_eval.ts";
 
 export interface SimStreamOptions {
   /** Fault cases to inject. @default 34 */
@@ -75,6 +75,8 @@ export interface SimStreamResult extends RcaFigures {
   readonly delay_windows_median: number | null;
   readonly delay_windows_p90: number | null;
   readonly false_incidents: number;
+  /** False incidents that reached a paging severity (critical or major). */
+  readonly false_pages: number;
   readonly fault_free_service_hours: number;
   readonly false_per_24_service_hours: number | null;
   readonly duplicate_incidents: number;
@@ -165,6 +167,7 @@ export function evaluateSimStream(topologyName: string, options: SimStreamOption
     delay_windows_median: delay.median,
     delay_windows_p90: delay.p90,
     false_incidents: match.false_incidents,
+    false_pages: pagedCount(match.unmatched, match.paged),
     fault_free_service_hours: faultFreeHours,
     false_per_24_service_hours: faultFreeHours > 0 ? 24 * match.false_incidents / faultFreeHours : null,
     duplicate_incidents: per_case.reduce((n, c) => n + c.extra_incidents, 0),
@@ -272,6 +275,7 @@ export function renderSimStreamTable(results: readonly SimStreamResult[]): strin
     "delay p90",
     "false/24 svc-h",
     "false",
+    "paged",
     "dup",
     "type acc",
     "s",
@@ -286,6 +290,7 @@ export function renderSimStreamTable(results: readonly SimStreamResult[]): strin
     f1(r.delay_windows_p90),
     f3(r.false_per_24_service_hours),
     `${r.false_incidents}/${r.fault_free_service_hours.toFixed(0)}h`,
+    String(r.false_pages),
     String(r.duplicate_incidents),
     f3(r.fault_type_accuracy),
     (r.elapsed_ms / 1000).toFixed(1),

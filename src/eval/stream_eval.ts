@@ -45,7 +45,12 @@ export interface IncidentView {
   readonly root_causes: readonly RootCauseCandidate[];
   /** One of FAULT_TYPES (the record's schema types it as a string). */
   readonly fault_type?: string;
+  /** critical, major, minor or warning (the record's `severity`). */
+  readonly severity?: string;
 }
+
+/** Severities that page someone (priority 1 and 2). */
+const PAGING = new Set(["critical", "major"]);
 
 export interface MatchOptions {
   /** How long before the fault start an onset still matches. @default 60 s */
@@ -65,6 +70,8 @@ export interface MatchResult {
   /** Incidents (first revisions) matching no case, by onset. */
   readonly unmatched: IncidentView[];
   readonly false_incidents: number;
+  /** Ids (tenant/id) of the incidents that reached a paging severity (critical or major) in some revision. */
+  readonly paged: ReadonlySet<string>;
 }
 
 /** Matches incidents (any revisions, any order, duplicates allowed) to labelled cases. Pure. */
@@ -76,8 +83,10 @@ export function matchIncidents(
   const before = options.before_ms ?? 60_000, after = options.after_ms ?? 0;
   const openEnd = options.open_end_ms ?? 300_000;
   const first = new Map<string, IncidentView>(), latest = new Map<string, IncidentView>();
+  const paged = new Set<string>();
   for (const inc of incidents) {
     const key = `${inc.tenant ?? ""}/${inc.id}`;
+    if (inc.severity !== undefined && PAGING.has(inc.severity)) paged.add(key);
     const f = first.get(key);
     if (!f || inc.revision < f.revision) first.set(key, inc);
     const l = latest.get(key);
@@ -121,7 +130,13 @@ export function matchIncidents(
     incidents_per_case: perCase,
     unmatched,
     false_incidents: unmatched.length,
+    paged,
   };
+}
+
+/** How many of `incidents` reached a paging severity (see MatchResult.paged). */
+export function pagedCount(incidents: readonly IncidentView[], paged: ReadonlySet<string>): number {
+  return incidents.filter((i) => paged.has(`${i.tenant ?? ""}/${i.id}`)).length;
 }
 
 /** The feature window for a dataset sampled every `step_ms`: at least 10 s, and at least one sample. */
@@ -192,6 +207,8 @@ export interface StreamExtras {
   /** Incidents matched to a case beyond its first (one incident per fault is the goal). */
   readonly duplicate_incidents: number;
   readonly false_incidents: number;
+  /** False incidents that reached a paging severity (critical or major): the ones that wake someone. */
+  readonly false_pages: number;
   readonly warmup_service_days: number;
   /** Unmatched incidents outside the warm-ups (after a fault's end), not counted as false. */
   readonly unmatched_after_fault: number;
@@ -511,7 +528,8 @@ export async function evaluateStream(
   stats.extents.forEach((e, k) =>
     warmupMs += Math.max(0, stats.labels[k].fault_start_ms - window_ms - e.start_ms)
   );
-  const falseIncidents = match.unmatched.filter((i) => inWarmup(i.onset_ms)).length;
+  const falseOnes = match.unmatched.filter((i) => inWarmup(i.onset_ms));
+  const falseIncidents = falseOnes.length;
   const warmupServiceDays = services.size * warmupMs / 86_400_000;
 
   const per_case: StreamCase[] = match.outcomes.map((o, k) => {
@@ -563,6 +581,7 @@ export async function evaluateStream(
     incidents: match.unmatched.length + match.incidents_per_case.reduce((a, b) => a + b, 0),
     duplicate_incidents: match.incidents_per_case.reduce((n, c) => n + Math.max(0, c - 1), 0),
     false_incidents: falseIncidents,
+    false_pages: pagedCount(falseOnes, match.paged),
     warmup_service_days: warmupServiceDays,
     unmatched_after_fault: match.unmatched.length - falseIncidents,
     replay: {

@@ -1,6 +1,6 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import type { LabelledCase } from "../core/rca.ts";
-import { defaultWindowMs, type IncidentView, matchIncidents } from "./stream_eval.ts";
+import { defaultWindowMs, type IncidentView, matchIncidents, pagedCount } from "./stream_eval.ts";
 
 const label = (id: string, start: number, service: string): LabelledCase => ({
   id,
@@ -52,6 +52,19 @@ Deno.test("matchIncidents() matches on [fault_start - before, fault_end + after]
   deepStrictEqual(r.unmatched.map((i) => i.id), ["early", "late"]);
   strictEqual(r.false_incidents, 2);
   deepStrictEqual(r.detections.map((d) => d.detected_ms), [1_000_000, 5_010_000]);
+});
+
+Deno.test("matchIncidents() tells the false incidents that paged (major or critical in any revision)", () => {
+  const labels = [label("a", 1_000_000, "cart")];
+  const r = matchIncidents([
+    { ...inc("faint", 1, 3_000_000, 3_000_000, ["x"]), severity: "minor" },
+    { ...inc("grew", 1, 4_000_000, 4_000_000, ["y"]), severity: "minor" },
+    { ...inc("grew", 2, 4_000_000, 4_010_000, ["y"]), severity: "major" },
+    { ...inc("loud", 1, 5_000_000, 5_000_000, ["z"]), severity: "critical" },
+    { ...inc("real", 1, 1_010_000, 1_010_000, ["cart"]), severity: "major" },
+  ], labels);
+  strictEqual(r.false_incidents, 3);
+  strictEqual(pagedCount(r.unmatched, r.paged), 2);
 });
 
 Deno.test("defaultWindowMs() is 10 s for 1 s rows and one sample for coarser data", () => {
