@@ -381,7 +381,7 @@ export class IncidentEngine {
           service: x.service,
           operation: x.template,
           counts: x.counts,
-          error_counts: x.error_counts ?? new Float64Array(x.counts.length),
+          error_counts: x.error_counts,
         }));
       },
     });

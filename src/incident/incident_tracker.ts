@@ -133,8 +133,6 @@ export class IncidentTracker {
     const changed = new Set<Open>();
     const unassigned: string[] = [];
     const activity = (o: Open) => Math.max(0, ...[...o.members].map((m) => strength.get(m) ?? 0));
-    // still being re-localized (see the duplicate check below)
-    const settling = (o: Open) => o.windows <= this.#o.relocalize_windows + 1;
     for (const d of anomalous) {
       const inc = this.#open.find((o) =>
         this.#continues(o, d.service) ||
@@ -199,7 +197,7 @@ export class IncidentTracker {
           : this.#open.find((x) =>
             !changed.has(x) && x.record.root_causes[0]?.service === top &&
             (x.windows < this.#o.join_windows || this.#continues(x, top))
-          ) ?? this.#open.find((x) => settling(x) && x.members.has(top)));
+          ) ?? this.#open.find((x) => this.#settling(x) && x.members.has(top)));
       if (dup) {
         for (const m of g) dup.members.add(m);
         changed.add(dup);
@@ -234,10 +232,10 @@ export class IncidentTracker {
         changed.delete(o);
         continue;
       }
-      if (o.windows > 1 && o.windows <= this.#o.relocalize_windows + 1 && active) changed.add(o);
+      if (o.windows > 1 && this.#settling(o) && active) changed.add(o);
       if (changed.has(o)) {
         this.#others = new Set();
-        if (o.windows > this.#o.relocalize_windows + 1) {
+        if (!this.#settling(o)) {
           // Past the re-localization period the diagnosis stands: services joining late are after-effects
           // (and the onset baseline has scrolled out of the graph's look-back), so only membership changes.
           const top = o.record.root_causes[0]?.service;
@@ -268,6 +266,11 @@ export class IncidentTracker {
     return run !== undefined && run[0] <= o.join_until_ms;
   }
 
+  /** Whether an incident is still being re-localized (its diagnosis not yet settled). */
+  #settling(o: Open): boolean {
+    return o.windows <= this.#o.relocalize_windows + 1;
+  }
+
   /**
    * Services that another open incident, past its re-localization, holds as continuing symptoms (members
    * other than its root whose anomalous run it joined with goes on).
@@ -275,7 +278,7 @@ export class IncidentTracker {
   #explained(o: Open): Set<string> {
     const out = new Set<string>();
     for (const x of this.#open) {
-      if (x === o || x.windows <= this.#o.relocalize_windows + 1) continue;
+      if (x === o || this.#settling(x)) continue;
       const root = x.record.root_causes[0]?.service;
       for (const m of x.members) if (m !== root && this.#continues(x, m)) out.add(m);
     }

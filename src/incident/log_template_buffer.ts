@@ -131,11 +131,11 @@ export class LogTemplateBuffer {
    * The buffered windows up to `until_ms` (inclusive), aligned with `FrameBuffer.frame(until_ms)`: the
    * same `capacity` windows, 0 where a template had no record (a count, not a gap).
    */
-  series(until_ms = this.#latest): LogTemplateSeries[] {
+  series(until_ms = this.#latest): Required<LogTemplateSeries>[] {
     if (!Number.isFinite(until_ms)) return [];
     const n = this.#capacity;
     const first = until_ms - (n - 1) * this.#step;
-    const out: LogTemplateSeries[] = [];
+    const out: Required<LogTemplateSeries>[] = [];
     for (const [service, s] of this.#data) {
       for (const [template_id, tpl] of s) {
         const counts = new Float64Array(n);
