@@ -22,7 +22,7 @@ import {
 } from "./window_aggregate.ts";
 import { TemplateMiner } from "./log_template.ts";
 import { type ResourceLink, virtualPeerId, virtualPeerKind } from "../graph/edge_half.ts";
-import { HalfColumns } from "../graph/half_columns.ts";
+import { HalfColumns, isCaller } from "../graph/half_columns.ts";
 import type { OtlpSignal } from "../bus/subjects.ts";
 
 export interface Extracted {
@@ -147,7 +147,7 @@ export class Extractor {
         sw.op(s.name).add(s.duration_ms, err);
         noteResource(r.service, r.pod || r.instance, r.host || r.node, t, sw);
         if (halves !== undefined && s.kind >= 2) {
-          const caller = s.kind === 3 || s.kind === 4;
+          const caller = isCaller(s.kind);
           if (!caller && s.parent_span_id.length === 0) {
             // a root server or consumer has no other half: all it tells the graph is that its service
             // ran in this window, which a resource link says in fewer bytes, once per window
@@ -157,12 +157,13 @@ export class Extractor {
             }
             return;
           }
+          const pk = caller ? virtualPeerKind(s) : "";
           halves.push(
             r.service,
             s.kind,
             err ? 1 : 0,
-            caller ? virtualPeerId(s) : "",
-            caller ? virtualPeerKind(s) : "",
+            caller ? virtualPeerId(s, pk) : "",
+            pk,
             t,
             s.duration_ms,
             s.trace_id,

@@ -41,24 +41,30 @@ export interface PeerAttributes {
   messaging_destination: string;
 }
 
+/** The kind of peer a client or producer span names ("" when it names none): see {@link virtualPeerId}. */
+export function virtualPeerKind(a: PeerAttributes): "database" | "messaging_system" | "peer" | "" {
+  if (a.db_system) return "database";
+  if (a.messaging_system) return "messaging_system";
+  return a.peer_service || a.server_address ? "peer" : "";
+}
+
 /**
  * The uninstrumented peer a client or producer span names, as a node id: `postgresql` or
  * `postgresql/orders` (db.system[/db.name]), `kafka/orders` (messaging.system/destination), else
- * peer.service, else server.address; "" when there is none. Its kind: {@link virtualPeerKind}.
+ * peer.service, else server.address; "" when there is none. `kind` is its {@link virtualPeerKind} (pass it
+ * when already known).
  */
-export function virtualPeerId(a: PeerAttributes): string {
-  if (a.db_system) return a.db_name ? `${a.db_system}/${a.db_name}` : a.db_system;
-  if (a.messaging_system) {
-    return a.messaging_destination ? `${a.messaging_system}/${a.messaging_destination}` : a.messaging_system;
+export function virtualPeerId(a: PeerAttributes, kind = virtualPeerKind(a)): string {
+  switch (kind) {
+    case "database":
+      return a.db_name ? `${a.db_system}/${a.db_name}` : a.db_system;
+    case "messaging_system":
+      return a.messaging_destination
+        ? `${a.messaging_system}/${a.messaging_destination}`
+        : a.messaging_system;
+    case "peer":
+      return a.peer_service || a.server_address;
+    default:
+      return "";
   }
-  return a.peer_service || a.server_address;
-}
-
-/** The kind of the {@link virtualPeerId} peer ("" when there is none). */
-export function virtualPeerKind(a: PeerAttributes): string {
-  if (a.db_system) return "database";
-  if (a.messaging_system) return "messaging_system";
-  if (a.peer_service) return "peer";
-  if (a.server_address) return "peer";
-  return "";
 }

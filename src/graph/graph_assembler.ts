@@ -383,7 +383,7 @@ export class GraphAssembler<T = unknown> {
         continue;
       }
       const a = i === 0 ? 0 : keyEnd[i - 1], b = keyEnd[i];
-      const calling = k === 3 || k === 4; // a client or producer half: its callee half pairs with it
+      const calling = isCaller(k); // a client or producer half: its callee half pairs with it
       if (!calling) {
         const w = this.#win(t, hst);
         if (w) w.node(svc[i], "service");
