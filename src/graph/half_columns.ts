@@ -19,6 +19,7 @@
  */
 import type { EdgeHalf } from "./edge_half.ts";
 import { idHex } from "../features/otlp_scan.ts";
+import { parseHex } from "../core/otlp/codec.ts";
 
 const HEX = "0123456789abcdef";
 const HEX_CODES = new TextEncoder().encode(HEX);
@@ -237,24 +238,19 @@ export class HalfColumns {
    */
   static fromHalves(halves: readonly EdgeHalf[], options: { text_ids?: boolean } = {}): HalfColumns {
     const c = new HalfColumns();
-    const hex = /^(?:[0-9a-fA-F]{2})*$/;
     for (const h of halves) {
       const span = isCaller(h.k) ? h.id : h.par;
-      if (options.text_ids && (!hex.test(h.tr) || !hex.test(span) || h.tr.length >= 2 * TEXT_KEY)) {
+      const tr = parseHex(h.tr), sp = parseHex(span);
+      if (tr && sp && !(options.text_ids && tr.length >= TEXT_KEY)) {
+        c.push(h.svc, h.k, h.e, h.peer, h.pk, h.st, h.d, tr, sp);
+      } else if (options.text_ids) {
         c.#pushKey(h, utf8.encode(`${String.fromCharCode(TEXT_KEY)}${JSON.stringify([h.tr, span])}`));
-      } else c.push(h.svc, h.k, h.e, h.peer, h.pk, h.st, h.d, hexBytes(h.tr), hexBytes(span));
+      } else {
+        throw new RangeError(
+          `Cannot read a span half id as it is not hex: current value is ${JSON.stringify(tr ? span : h.tr)}`,
+        );
+      }
     }
     return c;
   }
-}
-
-function hexBytes(s: string): Uint8Array {
-  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) {
-    throw new RangeError(
-      `Cannot read a span half id as it is not hex: current value is ${JSON.stringify(s)}`,
-    );
-  }
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }

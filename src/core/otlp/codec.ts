@@ -62,11 +62,16 @@ function camel(key: string): string {
   return key.includes("_") ? key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) : key;
 }
 
-function hexToBytes(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return INVALID_ID;
+/** The bytes of a hex string (either case); undefined when it is not hex (odd length, other characters). */
+export function parseHex(hex: string): Uint8Array | undefined {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
   return out;
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  return parseHex(hex) ?? INVALID_ID;
 }
 
 export function bytesToHex(bytes: Uint8Array): string {
