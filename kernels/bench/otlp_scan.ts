@@ -22,8 +22,8 @@
  * the Wasm walk alone about 155 ns (TurboFan; Liftoff 340), the copy into Wasm memory about 20 ns, the
  * JS side reading the records into the span view about 45 ns. The walk is branchy byte parsing (about 25
  * tag/length pairs, 8 attribute keys, 2 interned strings per span), which V8 already compiles well from JS.
- * Since the bench takes its flags from kernels/build.ts (SIMD enabled), the module it builds is
- * byte-identical to the one built before without `--enable simd,relaxed-simd` (the scanner uses no v128).
+ * The bench takes its flags from kernels/build.ts (SIMD enabled); the module comes out byte-identical with
+ * and without `--enable simd,relaxed-simd` (the scanner uses no v128).
  * Re-run then (same VM, load average 1.8-2.3, 60 and 100 requests, 9 rounds): Wasm scan 287-311 ns per
  * span against 363-492 ns for JS (1.27-1.63x), decode + aggregate 430-436 ns against 654-742 ns
  * (1.53-1.70x). With the requests whose client and server spans pair (database and peer attributes too),
@@ -37,32 +37,11 @@ import { Extractor } from "../../src/features/extract.ts";
 import { WasmTraceScanner } from "./wasm_scan/otlp_scan_wasm.ts";
 import { SPANS_PER_REQUEST, traceRequest } from "../../src/features/bench_requests.ts";
 import { kernelFlags } from "../build.ts";
+import { threadClock } from "./thread_clock.ts";
 
 function arg(name: string, fallback: number): number {
   const i = Deno.args.indexOf(name);
   return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
-}
-
-/** This thread's CPU time in ms (Linux), else wall-clock time. */
-function threadClock(): { now: () => number; kind: string } {
-  if (Deno.build.os === "linux") {
-    try {
-      const libc = Deno.dlopen("libc.so.6", {
-        clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
-      });
-      const ts = new BigInt64Array(2);
-      return {
-        now() {
-          libc.symbols.clock_gettime(3, ts); // CLOCK_THREAD_CPUTIME_ID
-          return Number(ts[0]) * 1e3 + Number(ts[1]) / 1e6;
-        },
-        kind: "thread CPU time",
-      };
-    } catch {
-      // fall through
-    }
-  }
-  return { now: () => performance.now(), kind: "wall-clock time" };
 }
 
 /** Compiles kernels/bench/wasm_scan/otlp_scan.ts with the release flags of kernels/build.ts (SIMD included). */

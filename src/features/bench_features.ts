@@ -36,6 +36,7 @@ const quick = Deno.args.includes("--quick");
 const t0 = 1_700_000_000_000;
 const hex = (n: number, b: number) => n.toString(16).padStart(2 * b, "0");
 
+/** RSS with 10,000 active (service, operation) series open in a reducer (run in a child process). */
 function memory10k() {
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   const mib = (n: number) => +(n / 2 ** 20).toFixed(1);

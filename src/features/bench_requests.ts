@@ -36,7 +36,7 @@ export const SPANS_PER_REQUEST = 512;
 /** Spans per trace (the call chain in the module docs). */
 const TRACE_SPANS = 8;
 /** Traces per request. */
-export const TRACES_PER_REQUEST = SPANS_PER_REQUEST / TRACE_SPANS;
+const TRACES_PER_REQUEST = SPANS_PER_REQUEST / TRACE_SPANS;
 
 const SERVICES = 20;
 const ENDPOINTS = 3;

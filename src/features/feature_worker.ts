@@ -60,8 +60,6 @@ import type { HalfColumnsMessage } from "../graph/graph_assembler.ts";
 
 export const FEATURE_CONSUMER = "vigil-features";
 
-export type SpanPartialMessage = HalfColumnsMessage;
-
 /** How feature partials are cut: one per pull batch and partition, or one per OTLP message and partition. */
 export type PartialsPer = "batch" | "message";
 
@@ -170,7 +168,7 @@ function spanPartials(
   SP: number,
 ): void {
   if (x.halves.length === 0 && x.resources.length === 0) return;
-  const sp = new Map<number, SpanPartialMessage>();
+  const sp = new Map<number, HalfColumnsMessage>();
   for (const [p, halves] of byTrace(x.halves, SP)) {
     sp.set(p, { v: 1, tenant, src: `${seq}/${p}`, max_event_ms: x.max_event_ms, halves, resources: [] });
   }
@@ -320,7 +318,7 @@ export function batchPartialsFor<M extends { subject: string; data: Uint8Array; 
     const byP = byTrace(t.halves, options.span_partitions);
     if (t.resources.length > 0 && !byP.has(0)) byP.set(0, new HalfColumns());
     for (const [p, halves] of byP) {
-      const m: SpanPartialMessage = { ...head(p), halves, resources: p === 0 ? t.resources : [] };
+      const m: HalfColumnsMessage = { ...head(p), halves, resources: p === 0 ? t.resources : [] };
       out.push([subjects.spans(p), `s/${m.src}`, encodeHalves(m)]);
     }
   }

@@ -1,11 +1,16 @@
 /**
- * One half of a service-graph edge: a server, client, producer or consumer span reduced to what the join
- * needs. Feature workers extract them (src/features/extract.ts) and route them by trace id to the graph
- * assembler (src/graph/service_graph.ts), which pairs client↔server and producer↔consumer halves.
+ * One half of a service-graph edge as an object: a server, client, producer or consumer span reduced to
+ * what the join needs. Workers and the halves codec carry halves column by column
+ * (HalfColumns in half_columns.ts, keys as raw bytes); this object form is what JSON
+ * messages (foreign producers) and tests use. The graph assembler (src/graph/graph_assembler.ts) pairs
+ * client↔server and producer↔consumer halves.
  */
 
 export interface EdgeHalf {
-  /** trace id, span id, parent span id (lower-case hex) */
+  /**
+   * trace id, span id, parent span id (lower-case hex). The join reads the trace id and one span id: a
+   * caller's own, a callee's parent ("" for a root); halves decoded from columns carry only that one.
+   */
   tr: string;
   id: string;
   par: string;
@@ -23,7 +28,10 @@ export interface EdgeHalf {
   pk: string;
 }
 
-/** A pod / instance and host seen for a service (REASON's lower levels). */
+/**
+ * A pod / instance and host seen for a service (REASON's lower levels). With both empty, it only says the
+ * service ran in that window: how root server and consumer spans (no caller to pair with) reach the graph.
+ */
 export interface ResourceLink {
   svc: string;
   pod: string;
