@@ -120,19 +120,22 @@ interface EdgeAgg {
   k: DDSketch;
 }
 
+/** Whether a node of `kind` takes an id's place: a first one, or any other kind over a virtual node. */
+function takesOver(cur: GraphNodeJson | undefined, kind: GraphNodeJson["kind"]): boolean {
+  return !cur || (cur.kind === "virtual" && kind !== "virtual");
+}
+
 class WindowState {
   nodes = new Map<string, GraphNodeJson>();
   /** by caller, callee, then type index (EDGE_TYPES): no key strings built per call */
   edges = new Map<string, Map<string, (EdgeAgg | undefined)[]>>();
   constructor(readonly tenant: string, readonly start: number) {}
-  /** A service or virtual node (a service node replaces a virtual one of the same id). */
+  /** A service or virtual node (see {@link takesOver}). */
   node(id: string, kind: "service" | "virtual"): void {
-    const cur = this.nodes.get(id);
-    if (!cur || (cur.kind === "virtual" && kind !== "virtual")) this.nodes.set(id, { id, kind });
+    if (takesOver(this.nodes.get(id), kind)) this.nodes.set(id, { id, kind });
   }
   nodeJson(n: GraphNodeJson): void {
-    const cur = this.nodes.get(n.id);
-    if (!cur || (cur.kind === "virtual" && n.kind !== "virtual")) this.nodes.set(n.id, n);
+    if (takesOver(this.nodes.get(n.id), n.kind)) this.nodes.set(n.id, n);
   }
   edge(caller: string, callee: string, type: number, err: boolean, latency_ms: number): void {
     let byCallee = this.edges.get(caller);
@@ -325,6 +328,13 @@ export class GraphAssembler<T = unknown> {
     }
   }
 
+  /** Expires a held half unpaired (its join table entry goes at the next compaction). */
+  #expireHeld(p: Pending): void {
+    this.#drop(p);
+    this.#stale++;
+    this.#expire(p);
+  }
+
   #pair(tenant: string, caller: Pending, callee: Pending): void {
     const w = this.#win(tenant, caller.st);
     if (!w) return;
@@ -434,10 +444,7 @@ export class GraphAssembler<T = unknown> {
       const bucket = this.#due.get(first)!;
       while (this.#nPending > this.max_pending && this.#due.get(first) === bucket) {
         while (!bucket.items[bucket.head].live) bucket.head++;
-        const p = bucket.items[bucket.head++];
-        this.#drop(p);
-        this.#stale++;
-        this.#expire(p);
+        this.#expireHeld(bucket.items[bucket.head++]);
       }
     }
     this.#compact();
@@ -461,18 +468,7 @@ export class GraphAssembler<T = unknown> {
     const wm = options.all ? Infinity : this.watermark_ms;
     for (const [b, bucket] of this.#due) {
       if (b * this.window_ms + this.ttl_ms > wm) continue; // none of its halves is due yet
-      const keep: Pending[] = [];
-      for (const p of bucket.items) {
-        if (!p.live) continue;
-        if (p.st + this.ttl_ms <= wm) {
-          p.live = false; // its join table entry goes at the next compaction
-          this.#nPending--;
-          this.#stale++;
-          this.#expire(p);
-        } else keep.push(p);
-      }
-      if (keep.length === 0) this.#due.delete(b);
-      else this.#due.set(b, { live: keep.length, items: keep, head: 0 });
+      for (const p of bucket.items) if (p.live && p.st + this.ttl_ms <= wm) this.#expireHeld(p);
     }
     if (this.#nPending === 0) {
       this.#pending.clear(); // nothing waits: drop the tables (and their expired entries) at once
@@ -520,8 +516,7 @@ export function mergeGraphWindows(
   const edges = new Map<string, GraphEdgeJson & { k: DDSketch }>();
   for (const w of windows) {
     for (const n of w.nodes) {
-      const cur = nodes.get(n.id);
-      if (!cur || (cur.kind === "virtual" && n.kind !== "virtual")) nodes.set(n.id, n);
+      if (takesOver(nodes.get(n.id), n.kind)) nodes.set(n.id, n);
     }
     for (const e of w.edges) {
       const key = `${e.caller}\u0000${e.callee}\u0000${e.type}`;
