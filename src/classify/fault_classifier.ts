@@ -10,6 +10,7 @@ import type { FaultType, LocalizeInput, RootCauseCandidate } from "../core/rca.t
 import { type IndicatorDeviation, indicatorDeviations } from "../localize/baro.ts";
 import { reportsWithGaps } from "../localize/anomaly_descent.ts";
 import { isErrorTemplate, logPointers, templateSurge } from "../localize/log_pointers.ts";
+import { collectEvidence } from "../localize/multimodal/evidence.ts";
 import { onsetIndex } from "../localize/onset.ts";
 import { logTemplate } from "../features/log_template.ts";
 import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
@@ -165,6 +166,9 @@ export function classifyFault(
     callerLogEvidence = `error logs of ${p.from} name it: "${p.template}" (${p.z.toFixed(1)} sd)`;
     callerLogTemplate = p.template;
   }
+  // Calls to its callees that vanished while its own traffic held (src/localize/multimodal/evidence.ts).
+  const lostCalls = collectEvidence(input).get(service)?.families.get("traffic_loss");
+  const gaveUp = lostCalls?.z ?? 0;
   if (exceptionLogShift >= moved) votes.push(["code_exception", Math.max(exceptionLogShift, errs)]);
   else if (
     // A wrong answer is a successful call: not when the calls to it fail (it is gone, it throws, or the
@@ -179,6 +183,11 @@ export function classifyFault(
     // are its timeouts and rejections, however many).
     if (Math.max(cpu, mem, disk) < moved) votes.push(["code_return", errs]);
   } else if (logShift >= moved && lat < moved) votes.push(["code_return", logShift * 0.8]);
+  else if (gaveUp >= moved && net < moved && !stopped && !gaps && restarts < moved) {
+    // Calls it used to make vanished while its own traffic held, with nothing failing: it skips part of
+    // its work (it returns early), which no resource of its own explains.
+    votes.push(["code_return", gaveUp]);
+  }
   // Its own network losses (retransmissions, drops): packet loss, whose timeouts and failed calls are
   // then consequences, not a code defect.
   const losses = devs.filter((d) =>
@@ -254,6 +263,7 @@ export function classifyFault(
   if (callerLogs >= moved) evidence.push(callerLogEvidence);
   if (gaps) evidence.push("reported every window before the onset, has missed windows since");
   if (logShift >= moved) evidence.push(`log template "${logIndicator}" surged (${logShift.toFixed(1)} sd)`);
+  if (gaveUp >= moved) evidence.push(lostCalls!.detail);
   // a resource fault names the resource indicator that moved most (the localizer may name another one);
   // a code defect, the operation whose failures rose most (what its owner has to look at)
   // (a crashed pod, its restarts when they moved)

@@ -74,6 +74,28 @@ Deno.test("classifyFault() calls rising errors with new exception logs a code ex
   assert.equal(classify({ error_rate: 60 }), "code_return");
 });
 
+Deno.test("classifyFault() takes calls that vanished while its own traffic held for a wrong return", () => {
+  // svc stops calling its callee (it returns early); its own indicators, traffic included, stay flat
+  const withCallee = (callerCpu: number) => {
+    const own = frameWith({ cpu: callerCpu });
+    const calls = Float64Array.from({ length: N }, (_, t) => (t >= ONSET ? 20 : 100) + (t % 3));
+    const series = new Map([...own.series, ["callee", new Map([["edge_in_calls", calls]])]]);
+    return classifyFault({
+      frame: { ...own, series },
+      anomaly_start_ms: ONSET * 1000,
+      graph: {
+        nodes: [{ id: "svc", kind: "service" }, { id: "callee", kind: "service" }],
+        edges: [{ caller: "svc", callee: "callee", calls: 100, errors: 0 }],
+      },
+    }, cand);
+  };
+  const c = withCallee(0);
+  assert.equal(c.fault_type, "code_return");
+  assert.match(c.evidence.join(" "), /calls to callee fell/);
+  // a CPU hog of its own serves fewer calls too: that is the CPU
+  assert.equal(withCallee(60).fault_type, "cpu");
+});
+
 Deno.test("classifyFault() takes failed calls of a CPU-starved service, logless, for its timeouts", () => {
   // errors moved three times as far as CPU (from a quiet baseline they score huge): still the CPU
   assert.equal(classify({ cpu: 60, error_rate: 180, latency_p99: 40 }), "cpu");

@@ -91,6 +91,12 @@ export interface LocalizeInput {
   readonly logs?: readonly LogTemplateSeries[];
   /** Per-(service, operation) requests and errors, where the live stages have them. Optional (additive). */
   readonly operations?: readonly OperationSeries[];
+  /**
+   * Services whose anomaly an older incident already explains (streaming: a symptom it still holds). They
+   * were anomalous before this onset, so they neither root this incident nor explain its symptoms.
+   * Optional (additive).
+   */
+  readonly standing?: ReadonlySet<string>;
 }
 
 /** A ranked root-cause candidate. Higher score = more likely. */

@@ -312,7 +312,11 @@ export class IncidentTracker {
     onset?: number,
   ): IncidentRecord {
     const onset_ms = onset ?? o.record.onset_ms;
-    const input: LocalizeInput = { ...context, anomaly_start_ms: onset_ms };
+    // A symptom that an older incident, its diagnosis settled, still explains (a level shift its fault
+    // left behind) was anomalous before this onset: its change is that incident's, and it explains
+    // nothing of this one (LocalizeInput.standing).
+    const explained = this.#explained(o);
+    const input: LocalizeInput = { ...context, anomaly_start_ms: onset_ms, standing: explained };
     let ranked: RootCauseCandidate[] = [];
     try {
       ranked = this.#o.localizer.localize(input);
@@ -321,10 +325,8 @@ export class IncidentTracker {
     }
     // The localizer's order: it sees every service, while the members are only those the detector has
     // flagged so far (a root whose change builds up over two windows may not be among them yet).
-    // Services of another group opened in the same window belong to it, not to this one.
-    // Nor is a symptom that an older incident, its diagnosis settled, still explains (a level shift its
-    // fault left behind): it was anomalous before this onset, and its change is that incident's.
-    const explained = this.#explained(o);
+    // Services of another group opened in the same window belong to it, not to this one, and the
+    // standing symptoms of older incidents are theirs.
     const ordered = ranked.filter((c) =>
       o.members.has(c.service) || (!this.#others.has(c.service) && !explained.has(c.service))
     ).slice(0, this.#o.top_k);

@@ -201,10 +201,12 @@ Deno.test("IncidentTracker.step() does not root a new fault at a symptom an olde
   // payment's fault (window 10) leaves orders, its caller, shifted from window 11 for as long as it lasts:
   // a continuing symptom of payment's incident. catalogue fails at 30. A localizer that ranks by the level
   // against the distant past names orders (the larger shift) first: the new incident is catalogue's.
+  const standing = new Map<number, string[]>();
   const levelLocalizer: Localizer = {
     name: "level",
     localize(input) {
       const i = input.frame.times_ms.indexOf(input.anomaly_start_ms);
+      standing.set(i, [...input.standing ?? []]);
       return [...input.frame.series].map(([service, s]) => {
         const cpu = s.get("cpu")!;
         return { service, indicator: "cpu", score: cpu[i] - cpu[0], evidence: [] };
@@ -232,6 +234,9 @@ Deno.test("IncidentTracker.step() does not root a new fault at a symptom an olde
     }
   }
   assert.deepEqual([...roots.values()], ["payment", "catalogue"]);
+  // ... and the localizer is told, so that orders explains none of catalogue's symptoms either
+  assert.deepEqual(standing.get(30), ["orders"]);
+  assert.deepEqual(standing.get(10), []);
 });
 
 Deno.test("IncidentTracker.step() keeps a root's flapping in its incident, and opens a new one for its next fault", () => {

@@ -14,6 +14,11 @@
  *    much, barely when the callee moved a little. Not when S's largest change is a resource of its own
  *    (CPU, memory, disk, restarts: src/localize/indicator_family.ts), which callers do not inherit, nor
  *    when S stopped reporting (a crash is its own).
+ * 3. Traffic flows the other way: a callee that receives fewer calls (`rate`, `edge_in_calls`, a workload
+ *    fell) explains no caller, and is itself explained, with the same discount, by an anomalous caller
+ *    (it sent fewer: it gave up mid-request, or its own load fell).
+ * 4. A service the input marks `standing` (an older incident's symptom that goes on) explains nothing: its
+ *    change was there before this onset.
  *
  * A virtual peer of the graph (an uninstrumented database `mysql/carts-db`, `db.system/db.namespace`)
  * stands for the service that carries its last segment's name, when there is one (the database's own pod
@@ -318,26 +323,42 @@ export class AnomalyDescentLocalizer implements Localizer {
         if (caller !== undefined && input.frame.series.has(caller)) link(caller, service);
       }
     }
+    const callersOf = new Map<string, Set<string>>();
+    for (const [caller, cs] of callees) {
+      for (const c of cs) {
+        if (!callersOf.has(c)) callersOf.set(c, new Set());
+        callersOf.get(c)!.add(caller);
+      }
+    }
     const s = (svc: string) => Math.log1p(Math.max(0, moved.get(svc)?.z ?? 0));
     const out: RootCauseCandidate[] = [];
     for (const [service, m] of moved) {
       const own = s(service);
       let explainedBy = "";
       let share = 0;
+      let byCaller = false;
       const named = loggedAbout.get(service);
+      const explain = (other: string) => {
+        if ((moved.get(other)?.z ?? 0) < threshold || input.standing?.has(other)) return false;
+        const r = Math.min(1, s(other) / own);
+        if (r > share || (r === share && other < explainedBy)) {
+          share = r;
+          explainedBy = other;
+          return true;
+        }
+        return false;
+      };
       if (named !== undefined) {
         explainedBy = named;
         share = 1;
       } else if (m.z >= threshold && !isOwnResource(m.indicator) && !m.own_doing && !Number.isNaN(m.median)) {
         // (a resource of its own that moved is not inherited from a callee, nor is having stopped)
         for (const c of callees.get(service) ?? []) {
-          if ((moved.get(c)?.z ?? 0) < threshold) continue;
-          const r = Math.min(1, s(c) / own);
-          if (r > share || (r === share && c < explainedBy)) {
-            share = r;
-            explainedBy = c;
-          }
+          // traffic flows down the call graph: a callee that receives fewer calls explains no caller
+          if (!trafficFell(moved.get(c))) explain(c);
         }
+        // ... and fewer calls received are what an anomalous caller sent
+        if (trafficFell(m)) { for (const p of callersOf.get(service) ?? []) if (explain(p)) byCaller = true; }
       }
       const evidence = [
         m.note ??
@@ -345,7 +366,11 @@ export class AnomalyDescentLocalizer implements Localizer {
       ];
       if (named !== undefined) evidence.push(`its error logs name ${named}`);
       else if (explainedBy) {
-        evidence.push(`its callee ${explainedBy} is anomalous too (explains ${fmt(100 * share)} %)`);
+        evidence.push(
+          `its ${byCaller ? "caller" : "callee"} ${explainedBy} is anomalous too (explains ${
+            fmt(100 * share)
+          } %)`,
+        );
       }
       // The indicator at fault is the most specific one that moved: a saturated resource of its own makes
       // a service slow, so where one moved beyond the threshold it is named before the latency (or the
@@ -360,6 +385,16 @@ export class AnomalyDescentLocalizer implements Localizer {
     }
     return sortCandidates(out);
   }
+}
+
+/**
+ * Whether a service's largest change is a fall of the traffic it receives (`rate`, `edge_in_calls`, a
+ * workload): that is what its callers did, sending fewer calls, not something it did to them.
+ */
+function trafficFell(m: Moved | undefined): boolean {
+  if (m === undefined || !(m.peak < m.median)) return false;
+  return m.indicator === "rate" || m.indicator === "edge_in_calls" ||
+    indicatorFamily(m.indicator) === "traffic";
 }
 
 /** "cpu moved to 90 from a median of 20 (14 robust units)" */

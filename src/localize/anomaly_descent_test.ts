@@ -234,3 +234,49 @@ Deno.test("AnomalyDescentLocalizer.localize() takes an edge from a caller's view
   assert.equal(ranked[0].service, "currency");
   assert.match(ranked[1].evidence.join(" "), /callee currency/);
 });
+
+/** web calls cart and ship; web's requests (`rate`) fall, and so do the calls cart receives. */
+function fewerCalls(shipMemFrom?: number): LocalizeInput {
+  const edge = (caller: string, callee: string) => ({ caller, callee, calls: 10, errors: 0 });
+  return {
+    anomaly_start_ms: ONSET * STEP,
+    graph: {
+      nodes: ["web", "cart", "ship"].map((id) => ({ id, kind: "service" as const })),
+      edges: [edge("web", "cart"), edge("web", "ship")],
+    },
+    frame: {
+      times_ms: Array.from({ length: N }, (_, t) => t * STEP),
+      step_ms: STEP,
+      series: new Map([
+        ["web", new Map([["rate", col((t) => (t >= ONSET ? 40 : 200) + noise(t))]])],
+        ["cart", new Map([["rate", col((t) => (t >= ONSET ? 150 : 600) + noise(t))]])],
+        [
+          "ship",
+          new Map([[
+            "mem",
+            col((t) => (shipMemFrom !== undefined && t >= shipMemFrom ? 900 : 300) + noise(t)),
+          ]]),
+        ],
+      ]),
+    },
+  };
+}
+
+Deno.test("AnomalyDescentLocalizer.localize() reads fewer calls received as what the caller sent", () => {
+  const ranked = new AnomalyDescentLocalizer().localize(fewerCalls());
+  // cart's fall is larger, but a callee receiving fewer calls explains no caller: traffic flows down
+  assert.equal(ranked[0].service, "web");
+  assert.equal(ranked[1].service, "cart");
+  assert.match(ranked[1].evidence.join(" "), /its caller web is anomalous too/);
+});
+
+Deno.test("AnomalyDescentLocalizer.localize() lets no standing anomaly explain a new one", () => {
+  // ship's memory stood high for five windows before the onset (an older incident's symptom)
+  const input = fewerCalls(ONSET - 5);
+  const plain = new AnomalyDescentLocalizer().localize(input);
+  assert.match(plain.find((c) => c.service === "web")!.evidence.join(" "), /its callee ship/);
+  const ranked = new AnomalyDescentLocalizer().localize({ ...input, standing: new Set(["ship"]) });
+  const web = ranked.find((c) => c.service === "web")!;
+  assert.doesNotMatch(web.evidence.join(" "), /ship/);
+  assert.ok(web.score > plain.find((c) => c.service === "web")!.score);
+});
