@@ -121,7 +121,10 @@ export interface FeatureEngineOptions extends WindowReducerOptions {
 }
 
 export interface FeatureEngineCounters {
+  /** The workers' counters, summed. */
   workers: FeatureWorkerCounters;
+  /** Each worker's own (the share of the stream each one took). */
+  per_worker: FeatureWorkerCounters[];
   reducer: EngineReducerCounters;
   graph: ServiceGraphCounters | null;
 }
@@ -413,7 +416,12 @@ export async function startFeatureEngine(options: FeatureEngineOptions): Promise
       for (const c of workerCounters) {
         for (const k of Object.keys(sum) as (keyof FeatureWorkerCounters)[]) sum[k] += c[k];
       }
-      return { workers: sum, reducer: { ...reducer.counters, ...rc }, graph: graph?.counters ?? null };
+      return {
+        workers: sum,
+        per_worker: workerCounters.map((c) => ({ ...c })),
+        reducer: { ...reducer.counters, ...rc },
+        graph: graph?.counters ?? null,
+      };
     },
     async flush() {
       const recs = await step(() => publishClosed(true));

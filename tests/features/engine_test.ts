@@ -108,6 +108,9 @@ Deno.test({
       await engine.close(); // final worker counters
       const c = engine.counters();
       assertEquals(c.workers.items, spans.length);
+      // each worker's own counters, which add up to the sum
+      assertEquals(c.per_worker.length, workers);
+      assertEquals(c.per_worker.reduce((n, w) => n + w.items, 0), spans.length);
       ok(c.workers.batch_partials > 0 && c.reducer.partials < messages.length, JSON.stringify(c));
       assertEquals(c.reducer.records_published, want.length);
       assertEquals(c.reducer.too_late_items, 0);
