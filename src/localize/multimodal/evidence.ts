@@ -140,11 +140,26 @@ function put(m: Map<EvidenceFamily, FamilyScore>, f: EvidenceFamily, s: FamilySc
   if (!cur || s.z > cur.z) m.set(f, s);
 }
 
-/** Evidence for every service of the input. */
+/** collectEvidence() results with the default options, by input (an input is never mutated). */
+const byInput = new WeakMap<LocalizeInput, ReadonlyMap<string, ServiceEvidence>>();
+
+/**
+ * Evidence for every service of the input. With the default options it is computed once per input object:
+ * the localizer and the classifier of one incident read the same.
+ */
 export function collectEvidence(
   input: LocalizeInput,
   options: EvidenceOptions = {},
-): Map<string, ServiceEvidence> {
+): ReadonlyMap<string, ServiceEvidence> {
+  const defaults = Object.keys(options).length === 0;
+  const known = defaults ? byInput.get(input) : undefined;
+  if (known) return known;
+  const out = evidenceOf(input, options);
+  if (defaults) byInput.set(input, out);
+  return out;
+}
+
+function evidenceOf(input: LocalizeInput, options: EvidenceOptions): Map<string, ServiceEvidence> {
   const frame = input.frame;
   const t0 = onsetIndex(frame, input.anomaly_start_ms);
   const n = frame.times_ms.length;

@@ -1,6 +1,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { LocalizeInput, SpanSummary } from "../../core/rca.ts";
 import { MultimodalLocalizer } from "./multimodal_localizer.ts";
+import { collectEvidence } from "./evidence.ts";
 
 const STEP = 60_000, N = 26, ONSET = 21;
 const SERVICES = ["frontend", "checkout", "payment", "cart"] as const;
@@ -120,4 +121,18 @@ Deno.test("MultimodalLocalizer.localize() is deterministic, returns each service
   strictEqual(a[0].service, "cart");
   strictEqual(a[0].fault_type, "memory");
   deepStrictEqual([...inp.frame.series.get("cart")!.get("MemoryUsage(Mi)")!], before);
+});
+
+Deno.test("collectEvidence() computes an input's evidence once with the default options", () => {
+  const input: LocalizeInput = {
+    frame: frameWith([{ service: "payment", indicator: "CpuUsageRate(%)", factor: 4 }]),
+    anomaly_start_ms: ONSET * STEP,
+  };
+  const first = collectEvidence(input);
+  ok(first.get("payment")!.families.has("cpu"));
+  strictEqual(collectEvidence(input), first, "the localizer's and the classifier's are one");
+  // another input object, or other options, are computed afresh
+  ok(collectEvidence({ ...input }) !== first);
+  ok(collectEvidence(input, { horizon_windows: 2 }) !== first);
+  deepStrictEqual([...collectEvidence({ ...input }).keys()], [...first.keys()]);
 });
