@@ -111,13 +111,21 @@ export interface PullBatchesOptions {
   durable: string;
   /** Most messages handed to one `onBatch` call (fewer when fewer are waiting). @default 64 */
   batch_size?: number;
+  /**
+   * Most bytes of messages in flight from the server (pulled, not yet handed over). Without a byte bound
+   * a pull of 2 × `batch_size` large messages (OTLP requests run to megabytes) overflows the server's
+   * per-connection buffer (`max_pending`, 64 MiB by default): the server drops the connection as a slow
+   * consumer, and its pull is only re-issued when it expires (30 s). Never below twice the server's
+   * `max_payload`, so that a message of any allowed size can be pulled. @default 32 MiB
+   */
+  max_bytes?: number;
   signal: AbortSignal;
   /** Called after each failed pull (NATS away...). */
   on_error?: (e: unknown) => void;
 }
 
 /**
- * Consumes continuously (the client keeps about two batches in flight) and hands over whatever has
+ * Consumes continuously (the client keeps up to `max_bytes` of messages in flight) and hands over whatever has
  * arrived, up to `batch_size` messages, as soon as the previous `onBatch` call is done: batches grow
  * under load and stay small (no added latency) when idle. Returns once `signal` aborts and the batch in
  * flight is done.
@@ -134,7 +142,13 @@ export async function pullBatches(
       const consumer = await bus.js.consumers.get(options.stream, options.durable);
       // the server's default ack wait is 30 s
       const ackWaitMs = ((await consumer.info(true)).config.ack_wait ?? 30e9) / 1e6;
-      const iter = await consumer.consume({ max_messages: Math.max(2 * batch, 16) });
+      // Bytes bound the pulls (the client then asks for at most 100 messages a pull). It pulls again once
+      // half the budget has been handed over, so each new pull can hold the largest message allowed: a
+      // pull too small for the next message is refused (409), and the client would wait for its
+      // heartbeat to time out before pulling again.
+      const maxPayload = bus.nc.info?.max_payload ?? 0;
+      const maxBytes = Math.max(options.max_bytes ?? 32 * 1024 * 1024, 2 * maxPayload);
+      const iter = await consumer.consume({ max_bytes: maxBytes, threshold_bytes: Math.floor(maxBytes / 2) });
       const stop = () => iter.stop();
       signal.addEventListener("abort", stop, { once: true });
       const queue: BusMessage[] = [];

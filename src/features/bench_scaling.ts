@@ -20,7 +20,8 @@
  * workers can give: nats-server and the reducer need CPU too. Prints one JSON object.
  *
  * Result on the 2-core shared VM (session 7, load average 1.0-1.2, 800 requests after 200 of warm-up, 3
- * rounds): 1 worker 477k spans/s, 2 workers 458k (0.96x). No scaling here, and not for the workers' sake:
+ * rounds, two runs): 1 worker 477-535k spans/s, 2 workers 458-572k (0.96-1.07x). No scaling here, and not
+ * for the workers' sake:
  * one worker thread is busy 51-59 % of the time, two 30-42 % each. What bounds the run is the feed: with
  * two workers pulling, nats-server takes about 0.75 s to source the 800 requests (156 MB) into the OTLP
  * stream, as long as the whole run, against 0.4 s with one worker. nats-server, the reducer and V8's
