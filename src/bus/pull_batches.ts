@@ -120,7 +120,10 @@ export interface PullBatchesOptions {
    */
   max_bytes?: number;
   signal: AbortSignal;
-  /** Called after each failed pull (NATS away...). */
+  /**
+   * Called after each failed pull (NATS away...). @default a line on stderr, once per distinct error until
+   * messages flow again
+   */
   on_error?: (e: unknown) => void;
 }
 
@@ -137,6 +140,14 @@ export async function pullBatches(
 ): Promise<void> {
   const { signal } = options;
   const batch = options.batch_size ?? 64;
+  let logged = "";
+  const onError = options.on_error ?? ((e: unknown) => {
+    const line = `vigil: pulling ${options.stream}/${options.durable} failed, retrying: ${
+      e instanceof Error ? e.message : String(e)
+    }`;
+    if (line !== logged) console.error(line);
+    logged = line;
+  });
   while (!signal.aborted) {
     try {
       const consumer = await bus.js.consumers.get(options.stream, options.durable);
@@ -174,6 +185,7 @@ export async function pullBatches(
         iter.stop();
       });
       for await (const m of iter) {
+        logged = "";
         queue.push(wrap(bus, options.stream, m, ackWaitMs));
         (wake as (() => void) | null)?.();
       }
@@ -184,7 +196,7 @@ export async function pullBatches(
       if (failed) throw failed;
     } catch (e) {
       if (signal.aborted) return;
-      options.on_error?.(e);
+      onError(e);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
