@@ -9,6 +9,7 @@
  * histograms and summaries by the mean observation (sum / count). Gaps are left out, never zero.
  */
 import type { FeatureRecord } from "../core/feature_record.ts";
+import { indicatorFamily } from "../localize/indicator_family.ts";
 
 export function featureIndicators(record: FeatureRecord): Map<string, number> {
   const out = new Map<string, number>();
@@ -85,15 +86,17 @@ const QUANTILES: readonly [string, number][] = [["latency_p50", 0.5], ["latency_
 ]];
 
 /**
- * The indicators handed to detectors: {@link featureIndicators} without {@link NOT_DETECTED}, and without
- * the latency quantiles that `spans` (the record's span count) cannot support ({@link MIN_TAIL_SPANS}).
+ * The indicators handed to detectors: {@link featureIndicators} without {@link NOT_DETECTED}, without
+ * restart counts (a lifetime count whose level says nothing: its rises are flagged by the incident engine
+ * as they happen, and a pod replaced by a new one drops it to 0), and without the latency quantiles that
+ * `spans` (the record's span count) cannot support ({@link MIN_TAIL_SPANS}).
  */
 export function detectionIndicators(
   values: ReadonlyMap<string, number>,
   options: { spans?: number } = {},
 ): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [k, v] of values) if (!NOT_DETECTED.has(k)) out.set(k, v);
+  for (const [k, v] of values) if (!NOT_DETECTED.has(k) && indicatorFamily(k) !== "restarts") out.set(k, v);
   if (options.spans !== undefined) {
     for (const [k, q] of QUANTILES) if (options.spans * (1 - q) < MIN_TAIL_SPANS) out.delete(k);
   }

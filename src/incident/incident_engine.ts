@@ -114,8 +114,14 @@ interface TenantState {
   operations: LogTemplateBuffer;
   current: number;
   pending: Map<string, DetectionResult>;
-  /** service → [start of its last window with a record, consecutive windows with a record up to it] */
+  /**
+   * service → [start of its last window with a record of its own telemetry, consecutive windows with one
+   * up to it] (a record with nothing but a restart count, reported by the cluster while the pod is down,
+   * does not count)
+   */
   reported: Map<string, [number, number]>;
+  /** service → its instances' last restart counts (by metric and instance) */
+  restarts: Map<string, Map<string, number>>;
   /** service → its first window, and error template id → the window it first appeared in */
   errorTemplates: Map<string, { since: number; first: Map<string, number> }>;
 }
@@ -200,6 +206,7 @@ export class IncidentEngine {
         current: -Infinity,
         pending: new Map(),
         reported: new Map(),
+        restarts: new Map(),
         errorTemplates: new Map(),
       };
       this.#tenants.set(tenant, s);
@@ -269,12 +276,16 @@ export class IncidentEngine {
         anomalous: true,
       }]);
     }
+    const restarted = restartIndicators(s, rec);
+    if (restarted.length > 0) d = toDetectionResult(rec.service, d.time_ms, [...d.indicators, ...restarted]);
     if (rec.window_start_ms === s.current) {
       s.pending.set(rec.service, d.anomalous && !pointsAtService(d) ? { ...d, anomalous: false } : d);
     }
-    const r = s.reported.get(rec.service);
-    const streak = r && r[0] === rec.window_start_ms - this.#o.window_ms ? r[1] + 1 : 1;
-    s.reported.set(rec.service, [rec.window_start_ms, streak]);
+    if ([...values.keys()].some((k) => indicatorFamily(k) !== "restarts")) {
+      const r = s.reported.get(rec.service);
+      const streak = r && r[0] === rec.window_start_ms - this.#o.window_ms ? r[1] + 1 : 1;
+      s.reported.set(rec.service, [rec.window_start_ms, streak]);
+    }
     if (d.anomalous) {
       this.counters.anomalies++;
       out.anomalies.push(anomalyRecord(rec.tenant, this.#o.detector, d));
@@ -424,6 +435,42 @@ function silentServices(
       anomalous: true,
     }])
   );
+}
+
+/**
+ * Restart counts that rose since the service's previous record: a container restarted (it crashed, was
+ * OOM-killed, failed its probes), a discrete event that no baseline needs to tell apart from noise. Read
+ * per instance (a pod replaced by a new one starts again from 0; one scaled away takes its count along),
+ * from gauges (k8s.container.restart_count, kube-state's restarts) and from counters that increased.
+ */
+function restartIndicators(s: TenantState, rec: FeatureRecord): DetectionResult["indicators"] {
+  const rose = new Map<string, number>();
+  const now = new Map<string, number>();
+  const before = s.restarts.get(rec.service);
+  for (const m of rec.metrics) {
+    if (indicatorFamily(m.name) !== "restarts") continue;
+    if (m.kind === "gauge") {
+      const key = `${m.name}\u0000${m.instance}`;
+      now.set(key, m.last);
+      const prev = before?.get(key);
+      if (prev !== undefined && m.last > prev) rose.set(m.name, (rose.get(m.name) ?? 0) + m.last - prev);
+    } else if (m.kind === "sum" && (m.rate_per_s ?? 0) > 0) {
+      rose.set(
+        m.name,
+        (rose.get(m.name) ?? 0) + (m.rate_per_s ?? 0) * (rec.window_end_ms - rec.window_start_ms) / 1000,
+      );
+    }
+  }
+  // (only the instances of this record are kept: the map stays as large as the service)
+  if (now.size > 0 || before) s.restarts.set(rec.service, now);
+  // severity above any single detector's usual range, as a silence's
+  return [...rose].map(([indicator, n]) => ({
+    indicator,
+    value: n,
+    score: 4 + n,
+    threshold: 1,
+    anomalous: true,
+  }));
 }
 
 /** The indicator of error records in log templates new to a service. */

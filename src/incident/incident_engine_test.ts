@@ -68,6 +68,91 @@ Deno.test("IncidentEngine raises an incident for a service that stops reporting 
   assert.equal(opened[0].onset_ms, 40 * W);
 });
 
+/** A restart count gauge of one instance, as the cluster reports it. */
+function restartGauge(instance: string, count: number): FeatureRecord["metrics"][number] {
+  return {
+    name: "k8s.container.restart_count",
+    kind: "gauge",
+    unit: "{restart}",
+    instance,
+    labels: "",
+    points: 1,
+    last: count,
+    min: count,
+    max: count,
+    mean: count,
+    rate_per_s: null,
+    count: null,
+    sum: null,
+  };
+}
+
+Deno.test("IncidentEngine names a crash loop by its restarts, and a record of restarts alone is a silence", () => {
+  // c crashes at window 40 and loops: the cluster still reports its restart count (1, 2, 3 ...), nothing
+  // else comes from it
+  const engine = new IncidentEngine({ window_ms: W });
+  const flagged = new Map<number, string[]>();
+  const incidents = [];
+  for (let w = 0; w < 50; w++) {
+    for (const s of ["a", "b", "c", "d"]) {
+      let rec = record(s, w);
+      if (s === "c") {
+        const restarts = restartGauge("c-0", w < 40 ? 0 : 1 + Math.floor((w - 40) / 3));
+        rec = w < 40 ? { ...rec, metrics: [...rec.metrics, restarts] } : {
+          ...rec,
+          count: 0,
+          rate_per_s: 0,
+          latency_ms: null,
+          metrics: [restarts],
+        };
+      }
+      const out = engine.onRecord(rec);
+      incidents.push(...out.incidents);
+      for (const a of out.anomalies) {
+        const names = a.indicators.map((i) => i.indicator);
+        flagged.set(w, [...(flagged.get(w) ?? []), `${a.service}:${names.join("+")}`]);
+      }
+    }
+  }
+  incidents.push(...engine.flush());
+  // a restart needs no baseline: the first one is flagged in its window, and so is each one after it
+  assert.ok(
+    flagged.get(40)?.some((f) => /^c:.*k8s\.container\.restart_count/.test(f)),
+    JSON.stringify(flagged.get(40)),
+  );
+  assert.ok(flagged.get(43)?.some((f) => /^c:.*k8s\.container\.restart_count/.test(f)));
+  assert.ok(!flagged.get(41)?.some((f) => /restart_count/.test(f)), "no restart, no restart anomaly");
+  // the cluster's restart count is not the service reporting: it went silent too
+  assert.ok(flagged.get(42)?.some((f) => f.startsWith("c:") && f.includes(SILENCE_INDICATOR)));
+  const opened = incidents.filter((r) => r.revision === 1);
+  assert.equal(opened.length, 1);
+  assert.equal(opened[0].root_causes[0].service, "c");
+});
+
+Deno.test("IncidentEngine takes no restart from a pod replaced by a new one, or scaled away", () => {
+  const engine = new IncidentEngine({ window_ms: W });
+  const restartFlags: number[] = [];
+  for (let w = 0; w < 50; w++) {
+    for (const s of ["a", "b"]) {
+      const rec = record(s, w);
+      // two pods with 3 and 0 restarts; at 30 the first is replaced (a new pod, 0), at 40 the second goes
+      const pods = s === "b"
+        ? [
+          w < 30 ? restartGauge("b-old", 3) : restartGauge("b-new", 0),
+          ...(w < 40 ? [restartGauge("b-1", 0)] : []),
+        ]
+        : [];
+      const out = engine.onRecord({ ...rec, metrics: [...rec.metrics, ...pods] });
+      for (const a of out.anomalies) {
+        if (a.indicators.some((i) => i.indicator === "k8s.container.restart_count")) {
+          restartFlags.push(w);
+        }
+      }
+    }
+  }
+  assert.deepEqual(restartFlags, []);
+});
+
 Deno.test("IncidentEngine flags nothing when most services go silent together (the telemetry stopped)", () => {
   const all = ["a", "b", "c", "d"];
   const { incidents, silent } = run((w) => (w >= 40 ? ["a"] : all), 50);

@@ -218,13 +218,30 @@ export function serviceAnomalies(
     // evidence there is (a crashed pod sends nothing, its callers only see refused connections).
     // (Its own indicators only: what callers observed of it goes on after it stopped.)
     // (Stopped at the onset or in the window after it: a crash's own last lines can open the incident.)
-    const ownCols = [...indicators].filter(([name]) => !name.startsWith(EDGE_PREFIX)).map(([, col]) => col);
+    // (Nor its restart count: the cluster reports that whether the pod runs or not.)
+    const ownCols = [...indicators].filter(([name]) => reportedBySelf(name)).map(([, col]) => col);
     const n = frame.times_ms.length;
     const seen = (from: number, to: number) =>
       ownCols.some((col) => col.slice(from, to).some(Number.isFinite));
     const stoppedAt = (k: number) => k < n && seen(Math.max(0, k - 3), k) && !seen(k, n);
     if (stoppedAt(t0) || stoppedAt(t0 + 1)) {
-      best = own = { z: MAX_Z, indicator: "rate", median: NaN, peak: NaN };
+      // a restart count that rose names the crash loop; else it stopped sending requests' spans (rate)
+      const r = changed.get(service)!.find((c) =>
+        indicatorFamily(c.indicator) === "restarts" && c.peak > c.median
+      );
+      best = own = {
+        z: MAX_Z,
+        indicator: r?.indicator ?? "rate",
+        median: NaN,
+        peak: NaN,
+        ...(r
+          ? {
+            note: `stopped reporting at the onset; ${r.indicator} rose to ${fmt(r.peak)} from ${
+              fmt(r.median)
+            }`,
+          }
+          : {}),
+      };
     }
     if (best.indicator !== "") out.set(service, { ...best, own, resource });
   }
@@ -505,6 +522,14 @@ function edgeValue(w: EdgeAcc, what: string): number {
 }
 
 /**
+ * Whether an indicator is reported by the service itself: not what its callers observed of it (`edge_in_*`),
+ * nor its restart count, which the cluster reports while the pod is down.
+ */
+function reportedBySelf(indicator: string): boolean {
+  return !indicator.startsWith(EDGE_PREFIX) && indicatorFamily(indicator) !== "restarts";
+}
+
+/**
  * Whether `service` reported in every one of the `look_back` windows before the onset but missed a window
  * since (a crash loop: it comes and goes).
  */
@@ -515,7 +540,7 @@ export function reportsWithGaps(input: LocalizeInput, service: string, look_back
   const n = input.frame.times_ms.length;
   if (t0 < look_back || t0 >= n) return false;
   const seen = (i: number) => {
-    for (const [name, col] of inds) if (!name.startsWith(EDGE_PREFIX) && Number.isFinite(col[i])) return true;
+    for (const [name, col] of inds) if (reportedBySelf(name) && Number.isFinite(col[i])) return true;
     return false;
   };
   for (let i = t0 - look_back; i < t0; i++) if (!seen(i)) return false;

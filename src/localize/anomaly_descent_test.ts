@@ -280,3 +280,21 @@ Deno.test("AnomalyDescentLocalizer.localize() lets no standing anomaly explain a
   assert.doesNotMatch(web.evidence.join(" "), /ship/);
   assert.ok(web.score > plain.find((c) => c.service === "web")!.score);
 });
+
+Deno.test("AnomalyDescentLocalizer.localize() names the restarts of a crash-looping service that stopped reporting", () => {
+  const crash = input(graph);
+  const db = crash.frame.series.get("db")!;
+  const cpu = db.get("cpu") as Float64Array;
+  for (let t = ONSET; t < N; t++) cpu[t] = NaN;
+  // the cluster still reports its restart count while the pod is down: that is not the pod reporting
+  const restarts = col((t) => (t < ONSET ? 0 : 1 + Math.floor((t - ONSET) / 3)));
+  const series = new Map(crash.frame.series);
+  series.set("db", new Map([...db, ["k8s.container.restart_count", restarts]]));
+  const ranked = new AnomalyDescentLocalizer().localize({ ...crash, frame: { ...crash.frame, series } });
+  assert.equal(ranked[0].service, "db");
+  assert.equal(ranked[0].indicator, "k8s.container.restart_count");
+  assert.match(
+    ranked[0].evidence[0],
+    /stopped reporting at the onset; k8s.container.restart_count rose to 4/,
+  );
+});

@@ -150,6 +150,10 @@ interface Pod {
   process_start_ms: number;
   restarts: number;
   down: boolean;
+  /** When the pod crashed (its restarts then follow kubelet's CrashLoopBackOff). */
+  down_since_ms: number;
+  /** Its restart count when it crashed. */
+  restarts_at_crash: number;
   // per-tick accumulators
   cpu_ms: number;
   requests: number;
@@ -413,6 +417,8 @@ export function createSimulation(options: SimulationOptions): Simulation {
         process_start_ms: options.start_ms,
         restarts: 0,
         down: false,
+        down_since_ms: 0,
+        restarts_at_crash: 0,
         cpu_ms: 0,
         requests: 0,
         rx_bytes: 0,
@@ -689,8 +695,14 @@ export function createSimulation(options: SimulationOptions): Simulation {
           pod.disk_factor *= 1 + 40 * x;
           break;
         case "pod_failure":
-          if (!wasDown) {
+          if (wasDown) {
+            // CrashLoopBackOff: kubelet restarts the container after 10 s, 20 s, 40 s, ... (at most 5 min)
+            // and it crashes again at once
+            pod.restarts = pod.restarts_at_crash + crashLoopRestarts(t1 - pod.down_since_ms);
+          } else {
             pod.down = true;
+            pod.down_since_ms = Math.max(t0, f.start_ms);
+            pod.restarts_at_crash = pod.restarts;
             pod.restarts += 1;
             logAt(
               pod,
@@ -710,6 +722,17 @@ export function createSimulation(options: SimulationOptions): Simulation {
       }
     }
     return active;
+  }
+
+  /** Restarts of a crash-looping container `down_ms` after it first crashed (the crash itself is one). */
+  function crashLoopRestarts(down_ms: number): number {
+    let n = 1, at = 0, delay = 10_000;
+    while (at + delay <= down_ms) {
+      at += delay;
+      n++;
+      delay = Math.min(2 * delay, 300_000);
+    }
+    return n;
   }
 
   function restart(pod: Pod, at_ms: number) {
@@ -1171,7 +1194,20 @@ export function createSimulation(options: SimulationOptions): Simulation {
     const ts = nanos(t);
     const intervalS = intervalMs / 1000;
     for (const p of allPods) {
-      if (p.down) continue; // a crashed pod reports nothing
+      if (p.down) {
+        // A crashed pod reports nothing itself; its restart count still comes from the cluster (the
+        // Collector's k8s_cluster receiver, service.name set by the k8sattributes processor).
+        out.push({
+          resource: p.resource,
+          scopeMetrics: [{
+            scope: SCOPE,
+            metrics: [
+              gauge("k8s.container.restart_count", "{restart}", [{ timeUnixNano: ts, asDouble: p.restarts }]),
+            ],
+          }],
+        });
+        continue;
+      }
       const s = p.svc.spec;
       const start = nanos(p.process_start_ms);
       const cpuCores = Math.min(s.cpu_limit_cores, p.cpu_usage_acc / intervalS);

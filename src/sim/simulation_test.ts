@@ -266,6 +266,12 @@ const SIGNATURES: Record<FaultKind, { service: string; check: (c: ReturnType<typ
       assert(s.inbound_errors > 100, `callers saw ${s.inbound_errors} errors`);
       assert(hit("frontend").server_errors > 100, "no errors upstream");
       assert((s.logs.FATAL ?? 0) === 0, "FATAL was logged at the crash, before the window");
+      // The cluster reports its restart count while it is down: CrashLoopBackOff restarts it 10 s, 30 s,
+      // 70 s ... after the crash (the crash is the first), so 4 restarts within the 120 s fault.
+      const restarts = s.metrics["k8s.container.restart_count"] ?? [];
+      assert(restarts.length > 5, `restart count reported ${restarts.length} times while down`);
+      assertEquals(Math.max(...restarts), 4);
+      assert(restarts.every((v, i) => i === 0 || v >= restarts[i - 1]), `restarts ${restarts}`);
       // After the fault it comes back, restarted once.
       const after = summarizeTicks(ticks, { from_ms: FAULT_START - 5_000, to_ms: FAULT_START + 5_000 });
       assertEquals(after.get("productcatalogservice")!.logs.FATAL, 1);
