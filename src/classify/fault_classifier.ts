@@ -255,6 +255,7 @@ export function classifyFault(
       "errors",
       "success",
       "traffic",
+      "restarts",
     ] as IndicatorFamily[]
   ) {
     if ((up(f) || down(f)) >= moved) say(f);
