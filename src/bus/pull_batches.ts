@@ -112,11 +112,15 @@ export interface PullBatchesOptions {
   /** Most messages handed to one `onBatch` call (fewer when fewer are waiting). @default 64 */
   batch_size?: number;
   /**
-   * Most bytes of messages in flight from the server (pulled, not yet handed over). Without a byte bound
-   * a pull of 2 × `batch_size` large messages (OTLP requests run to megabytes) overflows the server's
-   * per-connection buffer (`max_pending`, 64 MiB by default): the server drops the connection as a slow
-   * consumer, and its pull is only re-issued when it expires (30 s). Never below twice the server's
-   * `max_payload`, so that a message of any allowed size can be pulled. @default 32 MiB
+   * Byte budget of the pull requests: the most the server may send this consumer before it asks again (at
+   * most 100 messages a pull). It bounds what piles up in the server's buffer for this connection while
+   * `onBatch` computes: that buffer is per connection (`max_pending`, 64 MiB by default), and past it the
+   * server drops the connection as a slow consumer, whose pull then stalls until it expires (30 s).
+   * Without it, a pull of 2 × `batch_size` large messages (OTLP requests run to megabytes) overflowed it.
+   * The default leaves room for several consumers on one connection (the engine's reducer and graph
+   * share one). Never below twice the server's `max_payload`, so that a message of any allowed size can be
+   * pulled; a server with a `max_payload` near `max_pending` needs a larger `max_pending`. What has
+   * arrived and waits for `onBatch` is bounded by the consumer's `max_ack_pending`. @default 16 MiB
    */
   max_bytes?: number;
   signal: AbortSignal;
@@ -128,7 +132,7 @@ export interface PullBatchesOptions {
 }
 
 /**
- * Consumes continuously (the client keeps up to `max_bytes` of messages in flight) and hands over whatever has
+ * Consumes continuously (pulls of up to `max_bytes`, asked again at half of it) and hands over whatever has
  * arrived, up to `batch_size` messages, as soon as the previous `onBatch` call is done: batches grow
  * under load and stay small (no added latency) when idle. Returns once `signal` aborts and the batch in
  * flight is done.
@@ -142,7 +146,7 @@ export async function pullBatches(
   const batch = options.batch_size ?? 64;
   let logged = "";
   const onError = options.on_error ?? ((e: unknown) => {
-    const line = `vigil: pulling ${options.stream}/${options.durable} failed, retrying: ${
+    const line = `vigil: consuming ${options.stream}/${options.durable} failed, retrying: ${
       e instanceof Error ? e.message : String(e)
     }`;
     if (line !== logged) console.error(line);
@@ -158,7 +162,7 @@ export async function pullBatches(
       // pull too small for the next message is refused (409), and the client would wait for its
       // heartbeat to time out before pulling again.
       const maxPayload = bus.nc.info?.max_payload ?? 0;
-      const maxBytes = Math.max(options.max_bytes ?? 32 * 1024 * 1024, 2 * maxPayload);
+      const maxBytes = Math.max(options.max_bytes ?? 16 * 1024 * 1024, 2 * maxPayload);
       const iter = await consumer.consume({ max_bytes: maxBytes, threshold_bytes: Math.floor(maxBytes / 2) });
       const stop = () => iter.stop();
       signal.addEventListener("abort", stop, { once: true });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { LocalizeInput, MetricFrame } from "../core/rca.ts";
 import { classifyFault, indicatorFamily } from "./fault_classifier.ts";
+import { isClusterState, reportedBySelf } from "../localize/indicator_family.ts";
 
 const N = 60;
 const ONSET = 45;
@@ -94,6 +95,25 @@ Deno.test("classifyFault() takes calls that vanished while its own traffic held 
   assert.match(c.evidence.join(" "), /calls to callee fell/);
   // a CPU hog of its own serves fewer calls too: that is the CPU
   assert.equal(withCallee(60).fault_type, "cpu");
+  // without a traffic indicator of its own, its span rate tells what it received: users sent half as much,
+  // and it called half as much, which is no code defect
+  const half = (t: number) => (t >= ONSET ? 50 : 100) + (t % 3);
+  const lessLoad = classifyFault({
+    frame: {
+      times_ms: Array.from({ length: N }, (_, i) => i * 1000),
+      step_ms: 1000,
+      series: new Map([
+        ["svc", new Map([["rate", Float64Array.from({ length: N }, (_, t) => half(t))]])],
+        ["callee", new Map([["edge_in_calls", Float64Array.from({ length: N }, (_, t) => half(t))]])],
+      ]),
+    },
+    anomaly_start_ms: ONSET * 1000,
+    graph: {
+      nodes: [{ id: "svc", kind: "service" }, { id: "callee", kind: "service" }],
+      edges: [{ caller: "svc", callee: "callee", calls: 100, errors: 0 }],
+    },
+  }, cand);
+  assert.notEqual(lessLoad.fault_type, "code_return", JSON.stringify(lessLoad));
 });
 
 Deno.test("classifyFault() takes failed calls of a CPU-starved service, logless, for its timeouts", () => {
@@ -107,6 +127,26 @@ Deno.test("indicatorFamily() reads Vigil's and datasets' indicator names", () =>
   assert.equal(indicatorFamily("PodSuccessRate(%)"), "success");
   assert.equal(indicatorFamily("latency_p99"), "latency");
   assert.equal(indicatorFamily("MemoryUsage(Mi)"), "memory");
+});
+
+Deno.test("isClusterState() and reportedBySelf() tell the cluster's view of a service from its own telemetry", () => {
+  for (
+    const n of [
+      "k8s.container.restart_count",
+      "k8s.container.restarts",
+      "k8s.container.ready",
+      "k8s.pod.phase",
+    ]
+  ) {
+    assert.ok(isClusterState(n) && !reportedBySelf(n), n);
+  }
+  for (const n of ["k8s.container.cpu_limit", "k8s.container.memory_request", "kube_pod_status_ready"]) {
+    assert.ok(isClusterState(n), n);
+  }
+  for (const n of ["k8s.pod.cpu.usage", "k8s.pod.memory.working_set", "rate", "latency_p99", "log_count"]) {
+    assert.ok(!isClusterState(n) && reportedBySelf(n), n);
+  }
+  for (const n of ["edge_in_calls", "EdgeLatencyP50(s)<-frontend@source"]) assert.ok(!reportedBySelf(n), n);
 });
 
 Deno.test("classifyFault() reads network errors, restarts and what callers observed", () => {

@@ -5,7 +5,8 @@
  * `latency_p50/p90/p99` (ms; the span-weighted mean of the operations' quantiles, see
  * {@link operationWeightedLatency}). From logs: `log_errors`
  * (ERROR and FATAL records) and `log_count`. From metrics: each metric by its name, combined over the
- * service's instances: gauges by the mean of their last values, sums by the total rate per second,
+ * service's instances: gauges by the mean of their last values (restart counts by their total), sums by
+ * the total rate per second,
  * histograms and summaries by the mean observation (sum / count). Gaps are left out, never zero.
  */
 import type { FeatureRecord } from "../core/feature_record.ts";
@@ -41,7 +42,10 @@ export function featureIndicators(record: FeatureRecord): Map<string, number> {
     a.n++;
     acc.set(m.name, a);
   }
-  for (const [name, a] of acc) out.set(name, a.kind === "sum" ? a.sum : a.sum / a.n);
+  // (restart counts add up over instances: a mean would rise when a replica without restarts goes away)
+  for (const [name, a] of acc) {
+    out.set(name, a.kind === "sum" || indicatorFamily(name) === "restarts" ? a.sum : a.sum / a.n);
+  }
   return out;
 }
 

@@ -50,3 +50,36 @@ Deno.test("detectionIndicators() leaves out the quantiles too few spans support,
   assert.ok(!d.has("error_rate"));
   assert.ok(detectionIndicators(v).has("latency_p99")); // no span count: nothing to judge by
 });
+
+Deno.test("featureIndicators() adds restart counts up over instances, and detectors do not score them", () => {
+  const gauge = (name: string, instance: string, last: number): FeatureRecord["metrics"][number] => ({
+    name,
+    kind: "gauge",
+    unit: "1",
+    instance,
+    labels: "",
+    points: 1,
+    last,
+    min: last,
+    max: last,
+    mean: last,
+    rate_per_s: null,
+    count: null,
+    sum: null,
+  });
+  const rec = {
+    ...record([op("GET", 60, 5)], 7),
+    metrics: [
+      gauge("k8s.container.restart_count", "a", 5),
+      gauge("k8s.container.restart_count", "b", 0),
+      gauge("k8s.container.restart_count", "c", 0),
+      gauge("k8s.pod.cpu.usage", "a", 0.2),
+      gauge("k8s.pod.cpu.usage", "b", 0.4),
+    ],
+  };
+  const v = featureIndicators(rec);
+  // a mean (1.67) would rise to 5 when the replicas without restarts go away
+  assert.equal(v.get("k8s.container.restart_count"), 5);
+  assert.ok(Math.abs(v.get("k8s.pod.cpu.usage")! - 0.3) < 1e-12);
+  assert.ok(!detectionIndicators(v).has("k8s.container.restart_count"));
+});

@@ -104,7 +104,9 @@ async function run(workers: number) {
   await Promise.all(warmup.map((b) => bus.js.publish("otlp.v1.traces.default", b)));
   while (engine.counters().reducer.units < warmup.length) await sleep(5);
   while (!(await engine.drained())) await sleep(5);
-  await sleep(300); // the workers report their counters every 250 ms
+  // (the workers report their counters every 250 ms: wait until they account for the warm-up)
+  const total = () => engine.counters().per_worker.reduce((n, c) => n + c.messages, 0);
+  while (total() < warmup.length) await sleep(20);
   const warmed = engine.counters().per_worker.map((c) => c.messages);
   // Every worker is up and pulling from the drained OTLP stream. The requests wait in a staging stream, and
   // at the start the OTLP stream sources them (renamed onto the OTLP subject): they arrive at the server's

@@ -14,7 +14,7 @@ import { detectionIndicators, featureIndicators } from "../detect/feature_indica
 import { FrameBuffer } from "../detect/frame_buffer.ts";
 import { createDetector } from "../detect/registry.ts";
 import { createLocalizer } from "../localize/registry.ts";
-import { indicatorFamily } from "../localize/indicator_family.ts";
+import { indicatorFamily, reportedBySelf } from "../localize/indicator_family.ts";
 import type { IncidentRecord } from "./incident_record.ts";
 import { IncidentTracker } from "./incident_tracker.ts";
 import { edgeIndicators } from "./edge_indicators.ts";
@@ -116,12 +116,12 @@ interface TenantState {
   pending: Map<string, DetectionResult>;
   /**
    * service → [start of its last window with a record of its own telemetry, consecutive windows with one
-   * up to it] (a record with nothing but a restart count, reported by the cluster while the pod is down,
-   * does not count)
+   * up to it] (a record with nothing but the cluster's state of it, such as a restart count reported while
+   * the pod is down, does not count)
    */
   reported: Map<string, [number, number]>;
-  /** service → its instances' last restart counts (by metric and instance) */
-  restarts: Map<string, Map<string, number>>;
+  /** service → the last restart count of each of its series (metric, instance, labels), and when */
+  restarts: Map<string, Map<string, { count: number; window_ms: number }>>;
   /** service → its first window, and error template id → the window it first appeared in */
   errorTemplates: Map<string, { since: number; first: Map<string, number> }>;
 }
@@ -276,12 +276,12 @@ export class IncidentEngine {
         anomalous: true,
       }]);
     }
-    const restarted = restartIndicators(s, rec);
+    const restarted = restartIndicators(s, rec, this.#o.window_ms);
     if (restarted.length > 0) d = toDetectionResult(rec.service, d.time_ms, [...d.indicators, ...restarted]);
     if (rec.window_start_ms === s.current) {
       s.pending.set(rec.service, d.anomalous && !pointsAtService(d) ? { ...d, anomalous: false } : d);
     }
-    if ([...values.keys()].some((k) => indicatorFamily(k) !== "restarts")) {
+    if ([...values.keys()].some(reportedBySelf)) {
       const r = s.reported.get(rec.service);
       const streak = r && r[0] === rec.window_start_ms - this.#o.window_ms ? r[1] + 1 : 1;
       s.reported.set(rec.service, [rec.window_start_ms, streak]);
@@ -438,40 +438,56 @@ function silentServices(
 }
 
 /**
- * Restart counts that rose since the service's previous record: a container restarted (it crashed, was
+ * Restart counts that rose since their series' previous report: a container restarted (it crashed, was
  * OOM-killed, failed its probes), a discrete event that no baseline needs to tell apart from noise. Read
- * per instance (a pod replaced by a new one starts again from 0; one scaled away takes its count along),
- * from gauges (k8s.container.restart_count, kube-state's restarts) and from counters that increased.
+ * per series (metric, instance, labels: a pod replaced by a new one starts again from 0, one scaled away
+ * takes its count along, and a pod's containers each count their own), from gauges
+ * (k8s.container.restart_count, kube-state's restarts, reported every window or less often) and from
+ * counters that increased.
  */
-function restartIndicators(s: TenantState, rec: FeatureRecord): DetectionResult["indicators"] {
+function restartIndicators(
+  s: TenantState,
+  rec: FeatureRecord,
+  window_ms: number,
+): DetectionResult["indicators"] {
   const rose = new Map<string, number>();
-  const now = new Map<string, number>();
-  const before = s.restarts.get(rec.service);
+  let last = s.restarts.get(rec.service);
   for (const m of rec.metrics) {
     if (indicatorFamily(m.name) !== "restarts") continue;
     if (m.kind === "gauge") {
-      const key = `${m.name}\u0000${m.instance}`;
-      now.set(key, m.last);
-      const prev = before?.get(key);
-      if (prev !== undefined && m.last > prev) rose.set(m.name, (rose.get(m.name) ?? 0) + m.last - prev);
+      // one series per metric, instance and labels (a pod's containers each have their count)
+      const key = `${m.name}\u0000${m.instance}\u0000${m.labels}`;
+      if (!last) s.restarts.set(rec.service, last = new Map());
+      const prev = last.get(key);
+      if (prev !== undefined && m.last > prev.count) {
+        rose.set(m.name, (rose.get(m.name) ?? 0) + m.last - prev.count);
+      }
+      last.set(key, { count: m.last, window_ms: rec.window_start_ms });
     } else if (m.kind === "sum" && (m.rate_per_s ?? 0) > 0) {
-      rose.set(
-        m.name,
-        (rose.get(m.name) ?? 0) + (m.rate_per_s ?? 0) * (rec.window_end_ms - rec.window_start_ms) / 1000,
-      );
+      const n = (m.rate_per_s ?? 0) * (rec.window_end_ms - rec.window_start_ms) / 1000;
+      rose.set(m.name, (rose.get(m.name) ?? 0) + n);
     }
   }
-  // (only the instances of this record are kept: the map stays as large as the service)
-  if (now.size > 0 || before) s.restarts.set(rec.service, now);
-  // severity above any single detector's usual range, as a silence's
+  // A series not reported for a while is forgotten (a pod replaced or scaled away); one reported less often
+  // than every window (a cluster receiver's collection interval) keeps its count until it comes again.
+  if (last) {
+    for (const [key, v] of last) {
+      if (rec.window_start_ms - v.window_ms > RESTART_SERIES_TTL_WINDOWS * window_ms) last.delete(key);
+    }
+  }
+  // severity above any single detector's usual range, as a silence's (bounded: a count reset by a new
+  // container runtime can jump by thousands)
   return [...rose].map(([indicator, n]) => ({
     indicator,
     value: n,
-    score: 4 + n,
+    score: 4 + Math.min(n, 16),
     threshold: 1,
     anomalous: true,
   }));
 }
+
+/** Windows after which a restart count series not reported since is forgotten. */
+const RESTART_SERIES_TTL_WINDOWS = 60;
 
 /** The indicator of error records in log templates new to a service. */
 export const NOVEL_ERRORS_INDICATOR = "new_error_logs";

@@ -153,6 +153,27 @@ Deno.test("IncidentEngine takes no restart from a pod replaced by a new one, or 
   assert.deepEqual(restartFlags, []);
 });
 
+Deno.test("IncidentEngine reads each restart series on its own, however often it is reported", () => {
+  const engine = new IncidentEngine({ window_ms: W });
+  const flags: number[] = [];
+  for (let w = 0; w < 60; w++) {
+    const rec = record("a", w);
+    // two containers of one pod (5 and 0 restarts, never changing), and a third series reported every
+    // third window only (a cluster receiver's 30 s interval), which restarts once at window 45
+    const containers = [{ ...restartGauge("a-0", 5), labels: "k8s.container.name=app" }, {
+      ...restartGauge("a-0", 0),
+      labels: "k8s.container.name=sidecar",
+    }];
+    const sparse = w % 3 === 0 ? [{ ...restartGauge("a-1", w >= 45 ? 1 : 0), labels: "" }] : [];
+    engine.onRecord(record("b", w));
+    const out = engine.onRecord({ ...rec, metrics: [...rec.metrics, ...containers, ...sparse] });
+    for (const a of out.anomalies) {
+      if (a.indicators.some((i) => i.indicator === "k8s.container.restart_count")) flags.push(w);
+    }
+  }
+  assert.deepEqual(flags, [45]);
+});
+
 Deno.test("IncidentEngine flags nothing when most services go silent together (the telemetry stopped)", () => {
   const all = ["a", "b", "c", "d"];
   const { incidents, silent } = run((w) => (w >= 40 ? ["a"] : all), 50);

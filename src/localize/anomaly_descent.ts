@@ -15,8 +15,8 @@
  *    (CPU, memory, disk, restarts: src/localize/indicator_family.ts), which callers do not inherit, nor
  *    when S stopped reporting (a crash is its own).
  * 3. Traffic flows the other way: a callee that receives fewer calls (`rate`, `edge_in_calls`, a workload
- *    fell) explains no caller, and is itself explained, with the same discount, by an anomalous caller
- *    (it sent fewer: it gave up mid-request, or its own load fell).
+ *    fell) does not explain a caller whose own traffic fell, and is itself explained, with the same
+ *    discount, by a caller whose traffic fell too or that gave up calling (the traces' `traffic_loss`).
  * 4. A service the input marks `standing` (an older incident's symptom that goes on) explains nothing: its
  *    change was there before this onset.
  *
@@ -27,7 +27,7 @@
 import type { LocalizeInput, Localizer, RootCauseCandidate } from "../core/rca.ts";
 import { effectScale, quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 import { fmt } from "./baro.ts";
-import { familyWeight, indicatorFamily, isOwnResource } from "./indicator_family.ts";
+import { familyWeight, indicatorFamily, isOwnResource, reportedBySelf } from "./indicator_family.ts";
 import { collectEvidence } from "./multimodal/evidence.ts";
 import { logPointers } from "./log_pointers.ts";
 import { onsetIndex, sortCandidates } from "./onset.ts";
@@ -218,7 +218,7 @@ export function serviceAnomalies(
     // evidence there is (a crashed pod sends nothing, its callers only see refused connections).
     // (Its own indicators only: what callers observed of it goes on after it stopped.)
     // (Stopped at the onset or in the window after it: a crash's own last lines can open the incident.)
-    // (Nor its restart count: the cluster reports that whether the pod runs or not.)
+    // (Nor the cluster's state of it, restart count included: reported whether the pod runs or not.)
     const ownCols = [...indicators].filter(([name]) => reportedBySelf(name)).map(([, col]) => col);
     const n = frame.times_ms.length;
     const seen = (from: number, to: number) =>
@@ -370,12 +370,19 @@ export class AnomalyDescentLocalizer implements Localizer {
         share = 1;
       } else if (m.z >= threshold && !isOwnResource(m.indicator) && !m.own_doing && !Number.isNaN(m.median)) {
         // (a resource of its own that moved is not inherited from a callee, nor is having stopped)
-        for (const c of callees.get(service) ?? []) {
-          // traffic flows down the call graph: a callee that receives fewer calls explains no caller
-          if (!trafficFell(moved.get(c))) explain(c);
+        // Traffic flows down the call graph: a callee that receives fewer calls does not explain a caller
+        // whose own traffic fell (the caller sent fewer; a callee that sheds load or fails still explains
+        // its callers' errors and latency) ...
+        const fell = trafficFell(m);
+        for (const c of callees.get(service) ?? []) if (!(fell && trafficFell(moved.get(c)))) explain(c);
+        // ... and fewer calls received are what a caller sent when its own traffic fell too, or when it
+        // gave up calling (its own doing): not what a caller's errors or latency did
+        if (fell) {
+          for (const p of callersOf.get(service) ?? []) {
+            const q = moved.get(p);
+            if ((trafficFell(q) || q?.own_doing) && explain(p)) byCaller = true;
+          }
         }
-        // ... and fewer calls received are what an anomalous caller sent
-        if (trafficFell(m)) { for (const p of callersOf.get(service) ?? []) if (explain(p)) byCaller = true; }
       }
       const evidence = [
         m.note ??
@@ -519,14 +526,6 @@ interface EdgeAcc {
 
 function edgeValue(w: EdgeAcc, what: string): number {
   return what === "errors" ? w.errors : what === "calls" ? w.calls : w.calls > 0 ? w.lat / w.calls : NaN;
-}
-
-/**
- * Whether an indicator is reported by the service itself: not what its callers observed of it (`edge_in_*`),
- * nor its restart count, which the cluster reports while the pod is down.
- */
-function reportedBySelf(indicator: string): boolean {
-  return !indicator.startsWith(EDGE_PREFIX) && indicatorFamily(indicator) !== "restarts";
 }
 
 /**

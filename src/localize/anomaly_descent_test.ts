@@ -298,3 +298,25 @@ Deno.test("AnomalyDescentLocalizer.localize() names the restarts of a crash-loop
     /stopped reporting at the onset; k8s.container.restart_count rose to 4/,
   );
 });
+
+Deno.test("AnomalyDescentLocalizer.localize() still blames a callee that receives fewer calls for its caller's errors", () => {
+  // pay sheds load (crash-looping, or behind packet loss): its rate falls while web's errors rise
+  const edge = (caller: string, callee: string) => ({ caller, callee, calls: 10, errors: 0 });
+  const ranked = new AnomalyDescentLocalizer().localize({
+    anomaly_start_ms: ONSET * STEP,
+    graph: {
+      nodes: ["web", "pay"].map((id) => ({ id, kind: "service" as const })),
+      edges: [edge("web", "pay")],
+    },
+    frame: {
+      times_ms: Array.from({ length: N }, (_, t) => t * STEP),
+      step_ms: STEP,
+      series: new Map([
+        ["web", new Map([["errors", col((t) => (t >= ONSET ? 60 : noise(t) % 2))]])],
+        ["pay", new Map([["rate", col((t) => (t >= ONSET ? 20 : 200) + noise(t))]])],
+      ]),
+    },
+  });
+  assert.equal(ranked[0].service, "pay");
+  assert.match(ranked[1].evidence.join(" "), /its callee pay is anomalous too/);
+});

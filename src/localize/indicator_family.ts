@@ -59,3 +59,26 @@ export function isOwnResource(name: string): boolean {
   const f = indicatorFamily(name);
   return f === "cpu" || f === "memory" || f === "disk" || f === "restarts";
 }
+
+/**
+ * Whether a metric describes the cluster's view of a workload rather than the workload's own activity:
+ * restart counts, readiness, phase, requests and limits (the Collector's k8s_cluster receiver,
+ * kube-state-metrics). The cluster keeps reporting them, with the service's name attached, while the pod is
+ * down, so they never show that a service is still reporting.
+ */
+export function isClusterState(name: string): boolean {
+  const n = name.toLowerCase();
+  return indicatorFamily(n) === "restarts" || n.startsWith("kube_") ||
+    /^k8s\.(container|pod)\.(ready|phase|status|(cpu|memory|storage|ephemeralstorage)_(request|limit))/.test(
+      n,
+    ) ||
+    /^k8s\.(deployment|replicaset|statefulset|daemonset|job|cronjob|hpa)\./.test(n);
+}
+
+/**
+ * Whether an indicator is reported by the service itself: not what its callers observed of it
+ * (`edge_in_*`, `callers_*`, `X<-caller`), nor the cluster's state of it ({@link isClusterState}).
+ */
+export function reportedBySelf(indicator: string): boolean {
+  return indicatorFamily(indicator) !== "callers" && !isClusterState(indicator);
+}

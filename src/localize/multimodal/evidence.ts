@@ -184,6 +184,10 @@ function evidenceOf(input: LocalizeInput, options: EvidenceOptions): Map<string,
   for (const e of input.graph?.edges ?? []) link(e.caller, e.callee);
   // Workload falls, kept to attribute lost traffic to the callers afterwards.
   const lostTraffic = new Map<string, { z: number; indicator: string }>();
+  // Services with a traffic indicator of their own (requests received), and falls of their span rate (all
+  // their spans: what they received, and the calls they made)
+  const measured = new Set<string>();
+  const spansFell = new Map<string, number>();
   for (const [service, indicators] of frame.series) {
     const m = famOf(service);
     for (const [indicator, col] of indicators) {
@@ -210,9 +214,13 @@ function evidenceOf(input: LocalizeInput, options: EvidenceOptions): Map<string,
           }
         }
       } else if (family === "traffic") {
+        measured.add(service);
         const z = -rise(col, t0, from, to, floor);
         const cur = lostTraffic.get(service);
         if (z > 0 && (!cur || z > cur.z)) lostTraffic.set(service, { z, indicator });
+      } else if (indicator === "rate") {
+        const z = -rise(col, t0, from, to, floor);
+        if (z > 0) spansFell.set(service, z);
       }
     }
   }
@@ -224,7 +232,9 @@ function evidenceOf(input: LocalizeInput, options: EvidenceOptions): Map<string,
     const cs = callers.get(callee);
     if (!cs || cs.size === 0) continue;
     for (const c of cs) {
-      const own = lostTraffic.get(c)?.z ?? 0;
+      // what it received: its traffic indicator, or else all it has, its span rate (which falls too when
+      // it only calls less, so the claim below is then made only when its spans held)
+      const own = Math.max(lostTraffic.get(c)?.z ?? 0, measured.has(c) ? 0 : spansFell.get(c) ?? 0);
       const z = (lost.z - own) / cs.size;
       put(famOf(c), "traffic_loss", {
         z,
