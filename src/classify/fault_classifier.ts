@@ -15,8 +15,8 @@ import { onsetIndex } from "../localize/onset.ts";
 import { logTemplate } from "../features/log_template.ts";
 import { quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 
-export { type IndicatorFamily, indicatorFamily } from "../localize/indicator_family.ts";
-import { type IndicatorFamily, indicatorFamily } from "../localize/indicator_family.ts";
+export { type IndicatorFamily, indicatorFamily } from "../core/indicator_family.ts";
+import { type IndicatorFamily, indicatorFamily } from "../core/indicator_family.ts";
 
 export interface Classification {
   readonly fault_type: FaultType;

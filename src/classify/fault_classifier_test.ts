@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { LocalizeInput, MetricFrame } from "../core/rca.ts";
 import { classifyFault, indicatorFamily } from "./fault_classifier.ts";
-import { isClusterState, reportedBySelf } from "../localize/indicator_family.ts";
+import { isClusterState, reportedBySelf } from "../core/indicator_family.ts";
 
 const N = 60;
 const ONSET = 45;

@@ -10,7 +10,7 @@
  * histograms and summaries by the mean observation (sum / count). Gaps are left out, never zero.
  */
 import type { FeatureRecord } from "../core/feature_record.ts";
-import { indicatorFamily } from "../localize/indicator_family.ts";
+import { indicatorFamily } from "../core/indicator_family.ts";
 
 export function featureIndicators(record: FeatureRecord): Map<string, number> {
   const out = new Map<string, number>();

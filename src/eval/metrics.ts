@@ -12,7 +12,7 @@
  * - False incidents per service-day: incidents raised on fault-free data / (services × days observed).
  */
 import type { FaultType, LabelledCase, RootCauseCandidate } from "../core/rca.ts";
-import { indicatorFamily } from "../localize/indicator_family.ts";
+import { indicatorFamily } from "../core/indicator_family.ts";
 
 /** One evaluated case: the label and what the method said. */
 export interface CaseOutcome {

@@ -14,7 +14,7 @@ import { detectionIndicators, featureIndicators } from "../detect/feature_indica
 import { FrameBuffer } from "../detect/frame_buffer.ts";
 import { createDetector } from "../detect/registry.ts";
 import { createLocalizer } from "../localize/registry.ts";
-import { indicatorFamily, reportedBySelf } from "../localize/indicator_family.ts";
+import { indicatorFamily, reportedBySelf } from "../core/indicator_family.ts";
 import type { IncidentRecord } from "./incident_record.ts";
 import { IncidentTracker } from "./incident_tracker.ts";
 import { edgeIndicators } from "./edge_indicators.ts";

@@ -12,7 +12,7 @@
  * 2. s(S) = ln(1 + anomaly). A service whose callee C (service graph edge S → C) is anomalous too keeps
  *    s(S)·(1 − `explained_discount`·min(1, s(C)/s(S))): fully discounted when its callee moved at least as
  *    much, barely when the callee moved a little. Not when S's largest change is a resource of its own
- *    (CPU, memory, disk, restarts: src/localize/indicator_family.ts), which callers do not inherit, nor
+ *    (CPU, memory, disk, restarts: src/core/indicator_family.ts), which callers do not inherit, nor
  *    when S stopped reporting (a crash is its own).
  * 3. Traffic flows the other way: a callee that receives fewer calls (`rate`, `edge_in_calls`, a workload
  *    fell) does not explain a caller whose own traffic fell, and is itself explained, with the same
@@ -27,7 +27,7 @@
 import type { LocalizeInput, Localizer, RootCauseCandidate } from "../core/rca.ts";
 import { effectScale, quantileSorted, sortedFinite } from "../detect/robust_stats.ts";
 import { fmt } from "./baro.ts";
-import { familyWeight, indicatorFamily, isOwnResource, reportedBySelf } from "./indicator_family.ts";
+import { familyWeight, indicatorFamily, isOwnResource, reportedBySelf } from "../core/indicator_family.ts";
 import { collectEvidence } from "./multimodal/evidence.ts";
 import { logPointers } from "./log_pointers.ts";
 import { onsetIndex, sortCandidates } from "./onset.ts";
@@ -226,9 +226,10 @@ export function serviceAnomalies(
     const stoppedAt = (k: number) => k < n && seen(Math.max(0, k - 3), k) && !seen(k, n);
     if (stoppedAt(t0) || stoppedAt(t0 + 1)) {
       // a restart count that rose names the crash loop; else it stopped sending requests' spans (rate)
-      const r = changed.get(service)!.find((c) =>
+      const r = changed.get(service)!.filter((c) =>
         indicatorFamily(c.indicator) === "restarts" && c.peak > c.median
-      );
+      )
+        .reduce<IndicatorChange | undefined>((a, c) => (a === undefined || c.raw > a.raw ? c : a), undefined);
       best = own = {
         z: MAX_Z,
         indicator: r?.indicator ?? "rate",
