@@ -43,6 +43,7 @@ import { WasmTraceScanner } from "./wasm_scan/otlp_scan_wasm.ts";
 import { SPANS_PER_REQUEST, traceRequest } from "../../src/features/bench_requests.ts";
 import { kernelFlags } from "../build.ts";
 import { threadClock } from "./thread_clock.ts";
+import { load1, median } from "../../src/features/bench_host.ts";
 
 function arg(name: string, fallback: number): number {
   const i = Deno.args.indexOf(name);
@@ -149,12 +150,6 @@ function referenceWalk(b: Uint8Array): number {
   return sum;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 if (import.meta.main) {
   const wasm = new WasmTraceScanner(await compileWasmScanner());
   const scanTracesWasm: typeof scanTraces = (b, cb, o) => wasm.scanTraces(b, cb, o);
@@ -182,14 +177,8 @@ if (import.meta.main) {
       sink += (o.resourceSpans as unknown[]).length;
     }],
   ];
-  const load = () => {
-    try {
-      return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
-    } catch {
-      return NaN; // not Linux
-    }
-  };
-  const loadBefore = load();
+
+  const loadBefore = load1();
   for (let w = 0; w < 3; w++) for (const [, fn] of contenders) for (const b of reqs) fn(b);
   const ms = new Map<string, number[]>(contenders.map(([l]) => [l, []]));
   for (let r = 0; r < rounds; r++) {
@@ -222,7 +211,7 @@ if (import.meta.main) {
       spans_per_request: SPANS_PER_REQUEST,
       rounds,
       clock: clock.kind,
-      load_avg_1m: { before: loadBefore, after: load(), cores: navigator.hardwareConcurrency },
+      load_avg_1m: { before: loadBefore, after: load1(), cores: navigator.hardwareConcurrency },
       spans_per_s: Object.fromEntries(contenders.map(([l]) => [l, rate(l)])),
       ns_per_span: Object.fromEntries(
         contenders.map(([l]) => [l, +(median(ms.get(l)!) * 1e6 / spans).toFixed(1)]),

@@ -30,6 +30,7 @@ import { connectBus } from "../bus/connection.ts";
 import { ensureStreams } from "../bus/streams.ts";
 import { ensurePullConsumer } from "../bus/pull_batches.ts";
 import { startNatsServer } from "../../tests/helpers/nats_server.ts";
+import { load1, median, natsServerCpuS } from "./bench_host.ts";
 import process from "node:process";
 
 const quick = Deno.args.includes("--quick");
@@ -92,20 +93,6 @@ function memory10k() {
 }
 
 /** Median of a list of numbers. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** 1-minute load average (Linux), so figures taken on a shared box say how shared it was. */
-function load1(): number | null {
-  try {
-    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
-  } catch {
-    return null;
-  }
-}
 
 if (Deno.args.includes("--memory-only")) {
   console.log(JSON.stringify(memory10k()));
@@ -172,26 +159,6 @@ const ratio = (a: string, b: string) => +(rate(a) / rate(b)).toFixed(2);
 
 // ---- whole pipeline (a fresh nats-server per run: partial ids would otherwise be deduplicated)
 
-/** CPU seconds (user + system) of the nats-server started on `storeDir`, from /proc; null elsewhere. */
-function natsServerCpuS(storeDir: string): number | null {
-  try {
-    for (const e of Deno.readDirSync("/proc")) {
-      if (!/^[0-9]+$/.test(e.name)) continue;
-      let cmd = "";
-      try {
-        cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
-      } catch {
-        continue;
-      }
-      if (!cmd.includes(`${storeDir}/nats.conf`)) continue;
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-    }
-  } catch { /* not Linux */ }
-  return null;
-}
-
 async function pipelineRun(graph: boolean, partials_per: PartialsPer, requests = reqs) {
   await using nats = await startNatsServer();
   {
@@ -228,7 +195,7 @@ async function pipelineRun(graph: boolean, partials_per: PartialsPer, requests =
     records: recs.length,
     partials: engine.counters().reducer.partials,
     vigil_cpu_s: (cpu.user + cpu.system) / 1e6,
-    nats_cpu_s: natsCpu0 === null || natsCpu1 === null ? NaN : natsCpu1 - natsCpu0,
+    nats_cpu_s: natsCpu1 - natsCpu0,
     // what the service graph made of the halves (null without the graph): calls paired client ↔ server,
     // database calls, unpaired callers turned into virtual_node edges, halves expired unpaired
     graph: g && {

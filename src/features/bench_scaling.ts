@@ -34,6 +34,7 @@ import { ensureStreams } from "../bus/streams.ts";
 import { STREAMS } from "../bus/subjects.ts";
 import { startNatsServer } from "../../tests/helpers/nats_server.ts";
 import process from "node:process";
+import { load1, median, natsServerCpuS, threadCpuS } from "./bench_host.ts";
 
 function arg(name: string, fallback: string): string {
   const i = Deno.args.indexOf(name);
@@ -60,34 +61,6 @@ const spans = nReq * SPANS_PER_REQUEST;
 const STAGE = "BENCH_STAGE";
 const STAGE_SUBJECT = "bench.stage";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds (user + system) of the nats-server started on `storeDir`, from /proc; NaN elsewhere. */
-function natsServerCpuS(storeDir: string): number {
-  try {
-    for (const e of Deno.readDirSync("/proc")) {
-      if (!/^[0-9]+$/.test(e.name)) continue;
-      let cmd = "";
-      try {
-        cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
-      } catch {
-        continue;
-      }
-      if (!cmd.includes(`${storeDir}/nats.conf`)) continue;
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-    }
-  } catch { /* not Linux */ }
-  return NaN;
-}
-
-function load1(): number | null {
-  try {
-    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
-  } catch {
-    return null;
-  }
-}
 
 async function run(workers: number) {
   await using nats = await startNatsServer();
@@ -146,30 +119,6 @@ async function run(workers: number) {
     worker_threads_busy: busy,
     per_worker_messages: perWorker,
   };
-}
-
-/** CPU seconds of each thread of this process, by "tid:name" (Linux /proc; empty elsewhere). */
-function threadCpuS(): Map<string, number> {
-  const out = new Map<string, number>();
-  try {
-    for (const e of Deno.readDirSync("/proc/self/task")) {
-      try {
-        const stat = Deno.readTextFileSync(`/proc/self/task/${e.name}/stat`);
-        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        out.set(
-          `${e.name}:${stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))}`,
-          (Number(f[11]) + Number(f[12])) / 100,
-        );
-      } catch { /* the thread ended */ }
-    }
-  } catch { /* not Linux */ }
-  return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 const load_before = load1();
