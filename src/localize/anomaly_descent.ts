@@ -226,10 +226,11 @@ export function serviceAnomalies(
     const stoppedAt = (k: number) => k < n && seen(Math.max(0, k - 3), k) && !seen(k, n);
     if (stoppedAt(t0) || stoppedAt(t0 + 1)) {
       // a restart count that rose names the crash loop; else it stopped sending requests' spans (rate)
-      const r = changed.get(service)!.filter((c) =>
-        indicatorFamily(c.indicator) === "restarts" && c.peak > c.median
-      )
-        .reduce<IndicatorChange | undefined>((a, c) => (a === undefined || c.raw > a.raw ? c : a), undefined);
+      let r: IndicatorChange | undefined;
+      for (const c of changed.get(service)!) {
+        if (indicatorFamily(c.indicator) !== "restarts" || !(c.peak > c.median)) continue;
+        if (r === undefined || c.raw > r.raw) r = c;
+      }
       best = own = {
         z: MAX_Z,
         indicator: r?.indicator ?? "rate",
@@ -326,12 +327,18 @@ export class AnomalyDescentLocalizer implements Localizer {
       if (!loggedAbout.has(p.from)) loggedAbout.set(p.from, p.target);
     }
     const discount = this.options.explained_discount ?? 0.9;
+    // the call graph both ways: service → its callees, and service → its callers
     const callees = new Map<string, Set<string>>();
+    const callersOf = new Map<string, Set<string>>();
+    const add = (m: Map<string, Set<string>>, k: string, v: string) => {
+      let s = m.get(k);
+      if (!s) m.set(k, s = new Set());
+      s.add(v);
+    };
     const link = (caller: string, callee: string) => {
       if (caller === callee) return;
-      let s = callees.get(caller);
-      if (!s) callees.set(caller, s = new Set());
-      s.add(callee);
+      add(callees, caller, callee);
+      add(callersOf, callee, caller);
     };
     for (const e of input.graph?.edges ?? []) link(e.caller, serviceOfPeer(e.callee, moved));
     // a caller's view of a service names an edge, where traces missed it
@@ -339,13 +346,6 @@ export class AnomalyDescentLocalizer implements Localizer {
       for (const name of indicators.keys()) {
         const caller = CALLER_VIEW.exec(name)?.[1];
         if (caller !== undefined && input.frame.series.has(caller)) link(caller, service);
-      }
-    }
-    const callersOf = new Map<string, Set<string>>();
-    for (const [caller, cs] of callees) {
-      for (const c of cs) {
-        if (!callersOf.has(c)) callersOf.set(c, new Set());
-        callersOf.get(c)!.add(caller);
       }
     }
     const s = (svc: string) => Math.log1p(Math.max(0, moved.get(svc)?.z ?? 0));

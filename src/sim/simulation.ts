@@ -695,15 +695,10 @@ export function createSimulation(options: SimulationOptions): Simulation {
           pod.disk_factor *= 1 + 40 * x;
           break;
         case "pod_failure":
-          if (wasDown) {
-            // CrashLoopBackOff: kubelet restarts the container after 10 s, 20 s, 40 s, ... (at most 5 min)
-            // and it crashes again at once
-            pod.restarts = pod.restarts_at_crash + crashLoopRestarts(t1 - pod.down_since_ms);
-          } else {
+          if (!wasDown) {
             pod.down = true;
             pod.down_since_ms = Math.max(t0, f.start_ms);
             pod.restarts_at_crash = pod.restarts;
-            pod.restarts += 1;
             logAt(
               pod,
               Math.max(t0, f.start_ms),
@@ -712,6 +707,9 @@ export function createSimulation(options: SimulationOptions): Simulation {
               `${svc.spec.name} terminated: signal: killed`,
             );
           }
+          // CrashLoopBackOff: kubelet restarts the container after 10 s, 20 s, 40 s, ... (at most 5 min),
+          // and it crashes again at once
+          pod.restarts = pod.restarts_at_crash + crashLoopRestarts(t1 - pod.down_since_ms);
           break;
         case "code_return":
         case "code_exception": {
@@ -1189,6 +1187,11 @@ export function createSimulation(options: SimulationOptions): Simulation {
   // -------------------------------------------------------------------------------------------------
   // Metrics
 
+  /** A pod's restart count (what the cluster reports of it, whether it runs or not). */
+  function restartCount(p: Pod, ts: string) {
+    return gauge("k8s.container.restart_count", "{restart}", [{ timeUnixNano: ts, asDouble: p.restarts }]);
+  }
+
   function emitMetrics(t: number, intervalMs: number): ExportMetricsServiceRequest["resourceMetrics"] {
     const out: ExportMetricsServiceRequest["resourceMetrics"] = [];
     const ts = nanos(t);
@@ -1201,9 +1204,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
           resource: p.resource,
           scopeMetrics: [{
             scope: SCOPE,
-            metrics: [
-              gauge("k8s.container.restart_count", "{restart}", [{ timeUnixNano: ts, asDouble: p.restarts }]),
-            ],
+            metrics: [restartCount(p, ts)],
           }],
         });
         continue;
@@ -1235,7 +1236,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
           cum(p.cum_disk_write, [cachedStr("disk.io.direction", "write")]),
         ]),
         cumulativeSum("container.disk.operation_time", "s", [cum(p.cum_disk_time_s)]),
-        gauge("k8s.container.restart_count", "{restart}", [point(p.restarts)]),
+        restartCount(p, ts),
       ];
       if (s.runtime !== "native") {
         metrics.push(
