@@ -281,7 +281,7 @@ export class IncidentEngine {
     if (rec.window_start_ms === s.current) {
       s.pending.set(rec.service, d.anomalous && !pointsAtService(d) ? { ...d, anomalous: false } : d);
     }
-    if ([...values.keys()].some(reportedBySelf)) {
+    if (anyReportedBySelf(values)) {
       const r = s.reported.get(rec.service);
       const streak = r && r[0] === rec.window_start_ms - this.#o.window_ms ? r[1] + 1 : 1;
       s.reported.set(rec.service, [rec.window_start_ms, streak]);
@@ -463,8 +463,8 @@ function restartIndicators(
         rose.set(m.name, (rose.get(m.name) ?? 0) + m.last - prev.count);
       }
       last.set(key, { count: m.last, window_ms: rec.window_start_ms });
-    } else if (m.kind === "sum" && (m.rate_per_s ?? 0) > 0) {
-      const n = (m.rate_per_s ?? 0) * (rec.window_end_ms - rec.window_start_ms) / 1000;
+    } else if (m.kind === "sum" && m.rate_per_s !== null && m.rate_per_s > 0) {
+      const n = m.rate_per_s * (rec.window_end_ms - rec.window_start_ms) / 1000;
       rose.set(m.name, (rose.get(m.name) ?? 0) + n);
     }
   }
@@ -484,6 +484,12 @@ function restartIndicators(
     threshold: 1,
     anomalous: true,
   }));
+}
+
+/** Whether a record's indicators hold any of the service's own telemetry (not only the cluster's view). */
+function anyReportedBySelf(values: ReadonlyMap<string, number>): boolean {
+  for (const k of values.keys()) if (reportedBySelf(k)) return true;
+  return false;
 }
 
 /** Windows after which a restart count series not reported since is forgotten. */
