@@ -151,25 +151,46 @@ export class Interner {
     return this.#size;
   }
   /**
-   * Direct-mapped front cache, slot by length and the last two bytes (where names like
-   * `GET /api/v1/resource12` differ): a hit costs one byte compare, no hash over the whole string.
+   * Direct-mapped front cache, slot by length and three bytes near the end (where names like
+   * `GET /api/v1/resource12` differ): a hit costs one compare, four bytes at a time, and no hash over the
+   * whole string. Its strings' bytes lie in one arena, at #frontAt[slot], #frontLen[slot] long.
    */
-  readonly #front: ({ bytes: Uint8Array; str: string } | undefined)[] = new Array(1024);
+  readonly #frontStr: string[] = new Array(1024).fill("");
+  readonly #frontAt = new Int32Array(1024);
+  readonly #frontLen = new Int32Array(1024);
+  readonly #arena = new Uint8Array(65536);
+  readonly #arenaView = new DataView(this.#arena.buffer);
+  #arenaTop = 0;
+  /** the last buffer seen and a view on it: one per request, not one per string */
+  #buf: Uint8Array = new Uint8Array(0);
+  #view: DataView = new DataView(this.#buf.buffer);
   intern(buf: Uint8Array, start: number, end: number): string {
     const len = end - start;
     if (len === 0) return "";
     if (len > 256) return decodeUtf8(buf, start, end);
     const slot = (Math.imul(len, 0x9e3779b1) ^ Math.imul(buf[end - 1], 0x85ebca6b) ^
       Math.imul(buf[start + (len >> 1)] | (buf[end - 2 < start ? start : end - 2] << 8), 0xc2b2ae35)) >>> 22;
-    const f = this.#front[slot];
-    if (f !== undefined && f.bytes.length === len) {
-      const fb = f.bytes;
-      let i = len - 1;
-      while (i >= 0 && fb[i] === buf[start + i]) i--;
-      if (i < 0) return f.str;
+    if (this.#frontLen[slot] === len) {
+      if (buf !== this.#buf) {
+        this.#buf = buf;
+        this.#view = viewOf(buf);
+      }
+      const v = this.#view, w = this.#arenaView, at = this.#frontAt[slot];
+      let i = 0;
+      while (i + 4 <= len && v.getInt32(start + i) === w.getInt32(at + i)) i += 4;
+      while (i < len && buf[start + i] === this.#arena[at + i]) i++;
+      if (i === len) return this.#frontStr[slot];
     }
     const str = this.#intern(buf, start, end, len);
-    this.#front[slot] = { bytes: buf.slice(start, end), str };
+    if (this.#arenaTop + len > this.#arena.length) {
+      this.#frontLen.fill(0);
+      this.#arenaTop = 0;
+    }
+    this.#arena.set(buf.subarray(start, end), this.#arenaTop);
+    this.#frontAt[slot] = this.#arenaTop;
+    this.#frontLen[slot] = len;
+    this.#frontStr[slot] = str;
+    this.#arenaTop += len;
     return str;
   }
   #intern(buf: Uint8Array, start: number, end: number, len: number): string {
@@ -199,6 +220,11 @@ export class Interner {
 
 const defaultInterner = new Interner();
 
+/** A DataView on exactly the bytes of `b`. */
+function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
 // ---------------------------------------------------------------------------------------------- wire
 
 const TWO_32 = 4294967296;
@@ -220,9 +246,12 @@ function fail(what: string, pos: number): never {
 /** Wire-format cursor. `pos` always advances or the read throws. */
 class Reader {
   buf: Uint8Array;
+  /** a view on `buf`, for reads of more than a byte */
+  view: DataView;
   pos = 0;
   constructor(buf: Uint8Array) {
     this.buf = buf;
+    this.view = viewOf(buf);
   }
   /** Unsigned varint as a double (exact below 2^53). */
   varint(end: number): number {
@@ -357,27 +386,56 @@ const A_SERVICE = 1,
   A_MSG_SYSTEM = 26,
   A_MSG_DEST = 27;
 
-/** Keys matched by bytes, bucketed by length; each key maps to an attribute id. */
+/**
+ * Keys matched by bytes; each key maps to an attribute id. A table indexed by a key's length and last byte
+ * names the one key that can match (most keys a span carries are rejected there, unread), which is then
+ * compared four bytes at a time. The keys' bytes lie in one buffer (a compare reads no other object).
+ */
 class KeyTable {
-  #byLen: { bytes: Uint8Array; id: number }[][] = [];
+  /** `length << 8 | last byte` → 1 + key index, SEVERAL when more than one key has both, 0 none */
+  readonly slot: Uint8Array = new Uint8Array(128 << 8);
+  readonly keys: Uint8Array[];
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  readonly #at: Int32Array;
+  readonly #ids: Int32Array;
   constructor(entries: [string, number][]) {
-    for (const [k, id] of entries) {
-      const b = enc.encode(k);
-      (this.#byLen[b.length] ??= []).push({ bytes: b, id });
-    }
+    this.keys = entries.map(([k]) => enc.encode(k));
+    this.#bytes = new Uint8Array(this.keys.reduce((n, k) => n + k.length, 0));
+    this.#view = viewOf(this.#bytes);
+    this.#at = new Int32Array(entries.length + 1);
+    this.#ids = new Int32Array(entries.map(([, id]) => id));
+    this.keys.forEach((k, j) => {
+      if (k.length === 0 || k.length >= 128) throw new Error(`KeyTable: key ${entries[j][0]} has no slot`);
+      this.#bytes.set(k, this.#at[j]);
+      this.#at[j + 1] = this.#at[j] + k.length;
+      const at = (k.length << 8) | k[k.length - 1];
+      this.slot[at] = this.slot[at] === 0 ? j + 1 : SEVERAL;
+    });
   }
-  match(buf: Uint8Array, start: number, end: number): number {
-    const list = this.#byLen[end - start];
-    if (list === undefined) return 0;
-    for (let j = 0; j < list.length; j++) {
-      const b = list[j].bytes;
-      let i = b.length - 1; // keys share prefixes: compare from the end
-      while (i >= 0 && b[i] === buf[start + i]) i--;
-      if (i < 0) return list[j].id;
+  /** The id of the key at [start, end) of `buf` (`view` is on `buf`), 0 when it is none of them. */
+  match(view: DataView, buf: Uint8Array, start: number, end: number): number {
+    const len = end - start;
+    if (len <= 0 || len >= 128) return 0;
+    const k = this.slot[(len << 8) | buf[end - 1]];
+    if (k === 0) return 0;
+    if (k !== SEVERAL) return this.#equal(k - 1, view, buf, start, len) ? this.#ids[k - 1] : 0;
+    for (let j = 0; j < this.#ids.length; j++) {
+      if (this.#equal(j, view, buf, start, len)) return this.#ids[j];
     }
     return 0;
   }
+  #equal(j: number, view: DataView, buf: Uint8Array, start: number, len: number): boolean {
+    const at = this.#at[j];
+    if (this.#at[j + 1] - at !== len) return false;
+    const kv = this.#view, kb = this.#bytes;
+    let i = 0;
+    while (i + 4 <= len && view.getInt32(start + i) === kv.getInt32(at + i)) i += 4;
+    while (i < len && buf[start + i] === kb[at + i]) i++;
+    return i === len;
+  }
 }
+const SEVERAL = 255;
 
 const RESOURCE_KEYS = new KeyTable([
   ["service.name", A_SERVICE],
@@ -454,7 +512,7 @@ function readKeyValue(r: Reader, end: number, keys: KeyTable): number {
     if (f === 1) {
       expectWt(r, 2, "KeyValue.key");
       const e = r.len(end);
-      id = keys.match(r.buf, r.pos, e);
+      id = keys.match(r.view, r.buf, r.pos, e);
       r.pos = e;
       // a key Vigil does not read: the value is not looked at (the caller moves to the KeyValue's end)
       if (id === 0) return 0;
@@ -591,6 +649,19 @@ function walk(
       const sEnd = scopes[i + 1];
       r.pos = scopes[i];
       while (r.pos < sEnd) {
+        // fast path: the item's tag and a length of one or two bytes (an item's bytes are read by onItem)
+        const p = r.pos;
+        if (bytes[p] === 0x12 && p + 2 < sEnd) {
+          let n = bytes[p + 1], v = p + 2;
+          if (n >= 0x80 && bytes[v] < 0x80) n = (n & 0x7f) | (bytes[v++] << 7);
+          if ((n < 0x80 || v === p + 3) && v + n <= sEnd) {
+            r.pos = v;
+            onItem(r, v + n);
+            r.pos = v + n;
+            stats.items++;
+            continue;
+          }
+        }
         const g = r.tag(sEnd);
         if (g === 2) {
           expectWt(r, 2, "scope item");
@@ -656,6 +727,11 @@ class ReusedSpan implements SpanView {
   server_address = "";
   messaging_system = "";
   messaging_destination = "";
+  /** start and end time, fixed64 nanoseconds as 32-bit halves */
+  sLo = 0;
+  sHi = 0;
+  eLo = 0;
+  eHi = 0;
   constructor(readonly buf: Uint8Array, readonly resource: ResourceView) {}
   get trace_id(): Uint8Array {
     return this.ts < 0 ? EMPTY : this.buf.subarray(this.ts, this.te);
@@ -668,6 +744,13 @@ class ReusedSpan implements SpanView {
   }
 }
 
+/**
+ * Reads one span [r.pos, end). The loop takes a fast path for the fields an SDK writes: a one-byte tag of a
+ * field Vigil reads with its expected wire type, and a length of one or two bytes or a fixed width, all
+ * inside the span; an attribute whose key has a length no key of interest has is skipped at once. Any
+ * other byte (another field, a longer length, or a malformed one) goes to {@link readSpanField}, which
+ * reads that field again from its tag, so the fast path changes no result and no error.
+ */
 function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): void {
   const buf = r.buf;
   s.ts = s.ss = s.ps = -1;
@@ -683,81 +766,197 @@ function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): vo
     s.messaging_system =
       "";
   s.messaging_destination = "";
-  let sLo = 0, sHi = 0, eLo = 0, eHi = 0;
-  while (r.pos < end) {
-    const f = r.tag(end);
-    switch (f) {
-      case 1: {
-        expectWt(r, 2, "Span.trace_id");
-        const e = r.len(end);
-        s.ts = r.pos;
-        s.te = e;
-        r.pos = e;
-        break;
-      }
-      case 2: {
-        expectWt(r, 2, "Span.span_id");
-        const e = r.len(end);
-        s.ss = r.pos;
-        s.se = e;
-        r.pos = e;
-        break;
-      }
-      case 4: {
-        expectWt(r, 2, "Span.parent_span_id");
-        const e = r.len(end);
-        s.ps = r.pos;
-        s.pe = e;
-        r.pos = e;
-        break;
-      }
-      case 5: {
-        expectWt(r, 2, "Span.name");
-        const e = r.len(end);
-        s.name = interner.intern(buf, r.pos, e);
-        r.pos = e;
-        break;
-      }
-      case 6:
-        expectWt(r, 0, "Span.kind");
-        s.kind = r.varint(end);
-        break;
-      case 7:
-        expectWt(r, 1, "Span.start_time_unix_nano");
-        sLo = r.fixed64Split(end);
-        sHi = r.hi;
-        break;
-      case 8:
-        expectWt(r, 1, "Span.end_time_unix_nano");
-        eLo = r.fixed64Split(end);
-        eHi = r.hi;
-        break;
-      case 9: {
-        expectWt(r, 2, "Span.attributes");
-        const e = r.len(end);
-        const id = readKeyValue(r, e, SPAN_KEYS);
-        r.pos = e;
-        if (id !== 0) spanAttr(s, id, r, interner);
-        break;
-      }
-      case 15: {
-        expectWt(r, 2, "Span.status");
-        const e = r.len(end);
-        while (r.pos < e) {
-          const g = r.tag(e);
-          if (g === 3) {
-            expectWt(r, 0, "Status.code");
-            s.status_code = r.varint(e);
-          } else r.skip(r.wt, e);
+  s.sLo =
+    s.sHi =
+    s.eLo =
+    s.eHi =
+      0;
+  let pos = r.pos;
+  while (pos < end) {
+    const t = buf[pos];
+    if ((t & 7) === 2 && pos + 1 < end) { // length-delimited: a one- or two-byte length
+      let n = buf[pos + 1];
+      let v = pos + 2;
+      if (n >= 0x80 && v < end && buf[v] < 0x80) n = (n & 0x7f) | (buf[v++] << 7);
+      const e = v + n;
+      if (e <= end && (n < 0x80 || v === pos + 3)) {
+        if (t === 0x4a) { // attribute: key, then value
+          if (v + 1 < e && buf[v] === 0x0a) {
+            const kl = buf[v + 1];
+            const ke = v + 2 + kl;
+            if (kl < 0x80 && ke <= e) {
+              // most keys are rejected here, by length and last byte, without a call
+              const id = SPAN_KEYS.slot[(kl << 8) | buf[ke - 1]] === 0
+                ? 0
+                : SPAN_KEYS.match(r.view, buf, v + 2, ke);
+              if (id === 0) {
+                pos = e;
+                continue;
+              }
+              // the value as an SDK writes it: an AnyValue of one short string or int, ending the attribute
+              if (ke + 3 < e && buf[ke] === 0x12 && buf[ke + 1] < 0x80 && ke + 2 + buf[ke + 1] === e) {
+                const a = ke + 2, w = buf[a + 1];
+                if (buf[a] === 0x0a && w < 0x80 && a + 2 + w === e) {
+                  avStrStart = a + 2;
+                  avStrEnd = e;
+                  avNum = NaN;
+                  spanAttr(s, id, r, interner);
+                  pos = e;
+                  continue;
+                }
+                if (buf[a] === 0x18 && (w < 0x80 ? a + 2 === e : a + 3 === e && buf[a + 2] < 0x80)) {
+                  avStrStart = -1;
+                  avNum = w < 0x80 ? w : (w & 0x7f) | (buf[a + 2] << 7);
+                  spanAttr(s, id, r, interner);
+                  pos = e;
+                  continue;
+                }
+              }
+            }
+          }
+          r.pos = v;
+          const id = readKeyValue(r, e, SPAN_KEYS);
+          if (id !== 0) spanAttr(s, id, r, interner);
+          pos = e;
+          continue;
         }
-        break;
+        if (t === 0x0a) {
+          s.ts = v;
+          s.te = pos = e;
+          continue;
+        }
+        if (t === 0x12) {
+          s.ss = v;
+          s.se = pos = e;
+          continue;
+        }
+        if (t === 0x22) {
+          s.ps = v;
+          s.pe = pos = e;
+          continue;
+        }
+        if (t === 0x2a) {
+          s.name = interner.intern(buf, v, e);
+          pos = e;
+          continue;
+        }
+        if (t === 0x7a) { // status: a code and a short message, or fall back to the general path
+          let q = v;
+          while (q + 1 < e && buf[q + 1] < 0x80) {
+            if (buf[q] === 0x18) {
+              s.status_code = buf[q + 1];
+              q += 2;
+            } else if (buf[q] === 0x12 && q + 2 + buf[q + 1] <= e) q += 2 + buf[q + 1];
+            else break;
+          }
+          if (q === e) {
+            pos = e;
+            continue;
+          }
+        }
       }
-      default:
-        r.skip(r.wt, end);
+    } else if (t === 0x39 || t === 0x41) { // start / end time, fixed64
+      if (pos + 9 <= end) {
+        const lo = (buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)) >>> 0;
+        const hi = (buf[pos + 5] | (buf[pos + 6] << 8) | (buf[pos + 7] << 16) | (buf[pos + 8] << 24)) >>> 0;
+        if (t === 0x39) {
+          s.sLo = lo;
+          s.sHi = hi;
+        } else {
+          s.eLo = lo;
+          s.eHi = hi;
+        }
+        pos += 9;
+        continue;
+      }
+    } else if (t === 0x30) { // kind
+      if (pos + 1 < end && buf[pos + 1] < 0x80) {
+        s.kind = buf[pos + 1];
+        pos += 2;
+        continue;
+      }
     }
+    r.pos = pos;
+    readSpanField(r, end, s, interner);
+    pos = r.pos;
   }
-  s.start_ms = nanosToMs(sHi, sLo);
-  s.duration_ms = ((eHi - sHi) * TWO_32 + (eLo - sLo)) / 1e6;
+  r.pos = pos;
+  s.start_ms = nanosToMs(s.sHi, s.sLo);
+  s.duration_ms = ((s.eHi - s.sHi) * TWO_32 + (s.eLo - s.sLo)) / 1e6;
+}
+
+/** Reads one field of a span from its tag at r.pos: every field, every wire type, every error. */
+function readSpanField(r: Reader, end: number, s: ReusedSpan, interner: Interner): void {
+  const f = r.tag(end);
+  switch (f) {
+    case 1: {
+      expectWt(r, 2, "Span.trace_id");
+      const e = r.len(end);
+      s.ts = r.pos;
+      s.te = e;
+      r.pos = e;
+      return;
+    }
+    case 2: {
+      expectWt(r, 2, "Span.span_id");
+      const e = r.len(end);
+      s.ss = r.pos;
+      s.se = e;
+      r.pos = e;
+      return;
+    }
+    case 4: {
+      expectWt(r, 2, "Span.parent_span_id");
+      const e = r.len(end);
+      s.ps = r.pos;
+      s.pe = e;
+      r.pos = e;
+      return;
+    }
+    case 5: {
+      expectWt(r, 2, "Span.name");
+      const e = r.len(end);
+      s.name = interner.intern(r.buf, r.pos, e);
+      r.pos = e;
+      return;
+    }
+    case 6:
+      expectWt(r, 0, "Span.kind");
+      s.kind = r.varint(end);
+      return;
+    case 7:
+      expectWt(r, 1, "Span.start_time_unix_nano");
+      s.sLo = r.fixed64Split(end);
+      s.sHi = r.hi;
+      return;
+    case 8:
+      expectWt(r, 1, "Span.end_time_unix_nano");
+      s.eLo = r.fixed64Split(end);
+      s.eHi = r.hi;
+      return;
+    case 9: {
+      expectWt(r, 2, "Span.attributes");
+      const e = r.len(end);
+      const id = readKeyValue(r, e, SPAN_KEYS);
+      r.pos = e;
+      if (id !== 0) spanAttr(s, id, r, interner);
+      return;
+    }
+    case 15: {
+      expectWt(r, 2, "Span.status");
+      const e = r.len(end);
+      while (r.pos < e) {
+        const g = r.tag(e);
+        if (g === 3) {
+          expectWt(r, 0, "Status.code");
+          s.status_code = r.varint(e);
+        } else r.skip(r.wt, e);
+      }
+      return;
+    }
+    default:
+      r.skip(r.wt, end);
+  }
 }
 
 function spanAttr(s: SpanView, id: number, r: Reader, interner: Interner): void {

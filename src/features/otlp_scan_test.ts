@@ -426,3 +426,144 @@ Deno.test("timestamps on whole milliseconds come out exact, so a point on a wind
     return nanosToMs(Number(ns >> 32n), Number(ns & 0xffff_ffffn)) === ms;
   }));
 });
+
+/**
+ * Re-encodes a protobuf message with every tag and length of the messages `shape` marks as padded written
+ * one byte longer than needed (a valid, non-minimal varint). The scanner's fast path reads only minimal
+ * one-byte tags, so a padded span goes field by field through its general path.
+ */
+interface Shape {
+  pad: boolean;
+  into: Record<number, Shape>;
+}
+const ANY_VALUE: Shape = { pad: true, into: {} };
+const KEY_VALUE: Shape = { pad: true, into: { 2: ANY_VALUE } };
+const SPAN: Shape = { pad: true, into: { 9: KEY_VALUE, 15: { pad: true, into: {} } } };
+const TRACE_REQUEST: Shape = {
+  pad: false,
+  into: { 1: { pad: false, into: { 2: { pad: false, into: { 2: SPAN } } } } },
+};
+
+function varintBytes(v: number, pad: boolean): number[] {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  if (pad) {
+    out[out.length - 1] |= 0x80;
+    out.push(0);
+  }
+  return out;
+}
+
+function repad(b: Uint8Array, shape: Shape): Uint8Array {
+  const out: number[] = [];
+  let p = 0;
+  const varint = () => {
+    let v = 0, m = 1, x;
+    do {
+      x = b[p++];
+      v += (x & 0x7f) * m;
+      m *= 128;
+    } while (x >= 0x80);
+    return v;
+  };
+  while (p < b.length) {
+    const t = varint();
+    out.push(...varintBytes(t, shape.pad));
+    const wt = t & 7, start = p;
+    if (wt === 0) {
+      varint();
+      out.push(...b.subarray(start, p));
+    } else if (wt === 1 || wt === 5) {
+      p += wt === 1 ? 8 : 4;
+      out.push(...b.subarray(start, p));
+    } else {
+      const n = varint();
+      const body = b.subarray(p, p + n);
+      p += n;
+      const sub = shape.into[Math.floor(t / 8)];
+      const content = sub ? repad(body, sub) : body;
+      out.push(...varintBytes(content.length, shape.pad), ...content);
+    }
+  }
+  return new Uint8Array(out);
+}
+
+Deno.test("scanTraces(): the fast path and the general path read every span the same", () => {
+  const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((a) => idHex(a));
+  const text = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.string({ unit: "grapheme", minLength: 100, maxLength: 300 }),
+  );
+  const key = fc.oneof(
+    fc.constantFrom(
+      "http.response.status_code",
+      "http.status_code",
+      "rpc.grpc.status_code",
+      "db.system",
+      "db.system.name",
+      "db.name",
+      "db.namespace",
+      "peer.service",
+      "server.address",
+      "net.peer.name",
+      "messaging.system",
+      "messaging.destination.name",
+      "messaging.destination",
+      "code.file.path", // same length and last byte as keys Vigil reads
+      "url.template",
+    ),
+    fc.string({ maxLength: 30 }),
+  );
+  const value = fc.oneof(
+    text.map((stringValue) => ({ stringValue })),
+    fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: -1e9, max: 1e9 })).map((intValue) => ({
+      intValue,
+    })),
+    fc.double({ noNaN: true }).map((doubleValue) => ({ doubleValue })),
+    fc.boolean().map((boolValue) => ({ boolValue })),
+    fc.constant({ arrayValue: { values: [{ intValue: 1 }] } }),
+  );
+  const span = fc.record({
+    traceId: hex(16),
+    spanId: hex(8),
+    parentSpanId: fc.oneof(fc.constant(""), hex(8)),
+    name: text,
+    kind: fc.integer({ min: 0, max: 5 }),
+    startTimeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 63n }).map(String),
+    endTimeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 63n }).map(String),
+    attributes: fc.array(fc.record({ key, value }), { maxLength: 12 }),
+    status: fc.record({ code: fc.integer({ min: 0, max: 2 }), message: fc.string({ maxLength: 200 }) }),
+  });
+  fc.assert(
+    fc.property(fc.array(span, { minLength: 1, maxLength: 6 }), (spans) => {
+      const bytes = encodeOtlp("traces", {
+        resourceSpans: [{
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] },
+          scopeSpans: [{ spans }],
+        }],
+      });
+      const padded = repad(bytes, TRACE_REQUEST);
+      assertEquals(decodeOtlp("traces", padded), decodeOtlp("traces", bytes));
+      const read = (b: Uint8Array) => {
+        const out: unknown[] = [];
+        scanTraces(b, (s) =>
+          out.push({
+            ...flat(s),
+            duration_ms: s.duration_ms,
+            db_name: s.db_name,
+            server_address: s.server_address,
+            destination: s.messaging_destination,
+          }));
+        return out;
+      };
+      const fast = read(bytes);
+      assertEquals(fast.length, spans.length);
+      assertEquals(read(padded), fast);
+    }),
+    { numRuns: 300 },
+  );
+});
