@@ -387,12 +387,13 @@ const A_SERVICE = 1,
   A_MSG_DEST = 27;
 
 /**
- * Keys matched by bytes; each key maps to an attribute id. A table indexed by a key's length and last byte
- * names the one key that can match (most keys a span carries are rejected there, unread), which is then
- * compared four bytes at a time. The keys' bytes lie in one buffer (a compare reads no other object).
+ * Keys matched by bytes; each key maps to an attribute id. A table indexed by a key's length and a mix of
+ * its first and last bytes ({@link keySlot}) names the one key that can match (most keys a span carries
+ * are rejected there, unread), which is then compared four bytes at a time. The keys' bytes lie in one
+ * buffer (a compare reads no other object).
  */
 class KeyTable {
-  /** `length << 8 | last byte` → 1 + key index, SEVERAL when more than one key has both, 0 none */
+  /** keySlot() → 1 + key index, SEVERAL when more than one key has it, 0 none */
   readonly slot: Uint8Array = new Uint8Array(128 << 8);
   readonly keys: Uint8Array[];
   readonly #bytes: Uint8Array;
@@ -409,7 +410,7 @@ class KeyTable {
       if (k.length === 0 || k.length >= 128) throw new Error(`KeyTable: key ${entries[j][0]} has no slot`);
       this.#bytes.set(k, this.#at[j]);
       this.#at[j + 1] = this.#at[j] + k.length;
-      const at = (k.length << 8) | k[k.length - 1];
+      const at = keySlot(k.length, k[0], k[k.length - 1]);
       this.slot[at] = this.slot[at] === 0 ? j + 1 : SEVERAL;
     });
   }
@@ -417,7 +418,7 @@ class KeyTable {
   match(view: DataView, buf: Uint8Array, start: number, end: number): number {
     const len = end - start;
     if (len <= 0 || len >= 128) return 0;
-    const k = this.slot[(len << 8) | buf[end - 1]];
+    const k = this.slot[keySlot(len, buf[start], buf[end - 1])];
     if (k === 0) return 0;
     if (k !== SEVERAL) return this.#equal(k - 1, view, buf, start, len) ? this.#ids[k - 1] : 0;
     for (let j = 0; j < this.#ids.length; j++) {
@@ -436,6 +437,14 @@ class KeyTable {
   }
 }
 const SEVERAL = 255;
+
+/**
+ * A key's slot in a KeyTable: its length (below 128) and a mix of its first and last bytes. Keys differ
+ * most at their ends: `db.namespace`, `peer.service` and `url.template` share length and last byte.
+ */
+function keySlot(len: number, first: number, last: number): number {
+  return (len << 8) | ((last + 31 * first) & 255);
+}
 
 const RESOURCE_KEYS = new KeyTable([
   ["service.name", A_SERVICE],
@@ -752,7 +761,7 @@ class ReusedSpan implements SpanView {
  * reads that field again from its tag, so the fast path changes no result and no error.
  */
 function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): void {
-  const buf = r.buf;
+  const buf = r.buf, view = r.view;
   s.ts = s.ss = s.ps = -1;
   s.name = "";
   s.kind = 0;
@@ -786,7 +795,7 @@ function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): vo
             const ke = v + 2 + kl;
             if (kl < 0x80 && ke <= e) {
               // most keys are rejected here, by length and last byte, without a call
-              const id = SPAN_KEYS.slot[(kl << 8) | buf[ke - 1]] === 0
+              const id = SPAN_KEYS.slot[keySlot(kl, buf[v + 2], buf[ke - 1])] === 0
                 ? 0
                 : SPAN_KEYS.match(r.view, buf, v + 2, ke);
               if (id === 0) {
@@ -857,8 +866,7 @@ function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): vo
       }
     } else if (t === 0x39 || t === 0x41) { // start / end time, fixed64
       if (pos + 9 <= end) {
-        const lo = (buf[pos + 1] | (buf[pos + 2] << 8) | (buf[pos + 3] << 16) | (buf[pos + 4] << 24)) >>> 0;
-        const hi = (buf[pos + 5] | (buf[pos + 6] << 8) | (buf[pos + 7] << 16) | (buf[pos + 8] << 24)) >>> 0;
+        const lo = view.getUint32(pos + 1, true), hi = view.getUint32(pos + 5, true);
         if (t === 0x39) {
           s.sLo = lo;
           s.sHi = hi;
