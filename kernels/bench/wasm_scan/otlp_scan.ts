@@ -1,12 +1,14 @@
 // OTLP span scanner SPIKE (measured by kernels/bench/otlp_scan.ts, not part of the product: it was not
-// 2x faster than the JS scanner: the figures are in the header of kernels/bench/otlp_scan.ts). Compiled
-// on its own by that benchmark.
+// 2x faster than the JS scanner, and since the JS scanner's fast path it is slower: the figures are in the
+// header of kernels/bench/otlp_scan.ts). Compiled on its own by that benchmark, which also uses it as an
+// independent reader to check the JS scanner against.
 //
 // Walks an ExportTraceServiceRequest (protobuf wire format) in linear memory and writes
 // one fixed-size record per span (times, kind, status, byte ranges of ids and name, the span attributes
 // Vigil reads) plus one resource record per ResourceSpans. It is the Wasm twin of scanTraces() in
-// src/features/otlp_scan.ts and mirrors its walk step for step (same fields read, same fields skipped
-// unread, same order), so that it reports the same spans and fails on the same byte with the same error.
+// src/features/otlp_scan.ts and mirrors its general path step for step (same fields read, same fields
+// skipped unread, same order), so that it reports the same spans and fails on the same byte with the same
+// error.
 //
 // Errors: the failing check records a code and the byte position in the state area, then executes
 // `unreachable`; the host catches the trap and throws OtlpScanError. Every read is checked against the end
