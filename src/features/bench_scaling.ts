@@ -1,6 +1,6 @@
 /**
  * Feature worker scaling benchmark (not a test):
- * `deno task bench:scaling [--requests 800] [--warmup 200] [--workers 1,2] [--rounds 3]`.
+ * `deno task bench:scaling [--requests 800] [--warmup 200] [--workers 1,2] [--rounds 3] [--feed source|backlog]`.
  *
  * Does throughput grow with workers? The same ExportTraceServiceRequests as bench:features
  * (src/features/bench_requests.ts, 512 spans each) go through the feature engine (src/features/engine.ts)
@@ -26,6 +26,11 @@
  * two workers pulling, nats-server takes about 0.75 s to source the 800 requests (156 MB) into the OTLP
  * stream, as long as the whole run, against 0.4 s with one worker. nats-server, the reducer and V8's
  * helper threads already use about 1.5 of the 2 cores. Measuring the speed-up needs more cores.
+ * Session 8, after the scanner's fast path (load average 0.6-0.8, same settings): `--feed source` 620k
+ * spans/s with 1 worker (busy 47-52 %), 611k with 2 (0.99x): still the feed. `--feed backlog` (the
+ * requests already in the OTLP stream, see runBacklog): 1 worker 1.08M spans/s (the worker thread busy
+ * 76-81 %, 0.50 s of Vigil CPU and 0.14 s of nats-server for 409,600 spans), 2 workers 1.12M (1.04x, each
+ * busy 41-60 %): 1.7 of the 2 cores are busy with one worker, so a second one has nothing to run on.
  */
 import { SPANS_PER_REQUEST, traceRequest } from "./bench_requests.ts";
 import { startFeatureEngine } from "./engine.ts";
@@ -62,7 +67,66 @@ const STAGE = "BENCH_STAGE";
 const STAGE_SUBJECT = "bench.stage";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const feed = arg("--feed", "source");
+if (feed !== "source" && feed !== "backlog") {
+  throw new RangeError(`Cannot run bench:scaling as --feed must be source or backlog: got ${feed}`);
+}
+
+/** Publishes requests in order onto the OTLP subject and waits until JetStream has them all. */
+async function publishAll(bus: Awaited<ReturnType<typeof connectBus>>, subject: string, bs: Uint8Array[]) {
+  await Promise.all(bs.map((b) => bus.js.publish(subject, b)));
+}
+
+/**
+ * The backlog feed: warm-up and timed requests lie in the OTLP stream before the engine starts, so the
+ * server only delivers them (no sourcing, nothing published while timed). The clock runs from the moment
+ * the reducer has merged the warm-up until it has merged everything: the rate at which a warm engine
+ * works through a backlog, as after an outage. The workers are cold when they start, which the warm-up
+ * absorbs; the reducer's lag behind the workers is alike at both ends.
+ */
+async function runBacklog(workers: number) {
+  await using nats = await startNatsServer();
+  await using bus = await connectBus(nats.url);
+  await ensureStreams(bus);
+  await publishAll(bus, "otlp.v1.traces.default", warmup);
+  await publishAll(bus, "otlp.v1.traces.default", requests);
+  await using engine = await startFeatureEngine({
+    nats_url: nats.url,
+    workers,
+    idle_flush_ms: 0,
+    graph: false,
+    max_out_of_order_ms: 600_000,
+  });
+  while (engine.counters().reducer.units < warmup.length) await sleep(1);
+  const nats0 = natsServerCpuS(nats.storeDir);
+  const threads0 = threadCpuS();
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  while (engine.counters().reducer.units < warmup.length + nReq) await sleep(1);
+  const wall_s = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const nats_cpu_s = natsServerCpuS(nats.storeDir) - nats0;
+  const busy = workerBusy(threads0, wall_s);
+  while (!(await engine.drained())) await sleep(5);
+  await engine.close();
+  return {
+    wall_s,
+    vigil_cpu_s: (cpu.user + cpu.system) / 1e6,
+    nats_cpu_s,
+    worker_threads_busy: busy,
+    per_worker_messages: engine.counters().per_worker.map((c) => c.messages),
+  };
+}
+
+/** Each feature worker thread's CPU since `threads0` over the wall time: how busy it was (Linux only). */
+function workerBusy(threads0: Map<string, number>, wall_s: number): number[] {
+  return [...threadCpuS()].filter(([k]) => /:worker-/.test(k)).map(([k, v]) =>
+    +((v - (threads0.get(k) ?? 0)) / wall_s).toFixed(2)
+  );
+}
+
 async function run(workers: number) {
+  if (feed === "backlog") return await runBacklog(workers);
   await using nats = await startNatsServer();
   await using bus = await connectBus(nats.url);
   await ensureStreams(bus);
@@ -74,7 +138,7 @@ async function run(workers: number) {
     max_out_of_order_ms: 600_000,
   });
   // Warm-up: fresh workers compile their code on their first messages; those are not what is measured.
-  await Promise.all(warmup.map((b) => bus.js.publish("otlp.v1.traces.default", b)));
+  await publishAll(bus, "otlp.v1.traces.default", warmup);
   while (engine.counters().reducer.units < warmup.length) await sleep(5);
   while (!(await engine.drained())) await sleep(5);
   // (the workers report their counters every 250 ms: wait until they account for the warm-up)
@@ -86,7 +150,7 @@ async function run(workers: number) {
   // speed, to every worker alike, and publishing them costs this process nothing while it is timed.
   const jsm = await bus.jsm();
   await jsm.streams.add({ name: STAGE, subjects: [`${STAGE_SUBJECT}.>`] });
-  await Promise.all(requests.map((b) => bus.js.publish(`${STAGE_SUBJECT}.traces`, b)));
+  await publishAll(bus, `${STAGE_SUBJECT}.traces`, requests);
   const otlp = (await jsm.streams.info(STREAMS.otlp)).config;
   const nats0 = natsServerCpuS(nats.storeDir);
   const threads0 = threadCpuS();
@@ -105,11 +169,7 @@ async function run(workers: number) {
   const wall_s = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const nats_cpu_s = natsServerCpuS(nats.storeDir) - nats0;
-  const threads = threadCpuS();
-  // each feature worker thread's CPU over the wall time: how busy it was (Linux; empty elsewhere)
-  const busy = [...threads].filter(([k]) => /:worker-/.test(k)).map(([k, v]) =>
-    +((v - (threads0.get(k) ?? 0)) / wall_s).toFixed(2)
-  );
+  const busy = workerBusy(threads0, wall_s);
   await engine.close();
   const perWorker = engine.counters().per_worker.map((c, i) => c.messages - warmed[i]);
   return {
@@ -134,6 +194,7 @@ const base = median(runs.get(workerCounts[0])!.map((x) => x.wall_s));
 console.log(JSON.stringify(
   {
     requests: nReq,
+    feed,
     spans,
     cores: navigator.hardwareConcurrency,
     load_avg_1m: { before: load_before, after: load1() },
