@@ -162,21 +162,21 @@ export class Interner {
   readonly #arena = new Uint8Array(65536);
   readonly #arenaView = new DataView(this.#arena.buffer);
   #arenaTop = 0;
-  /** the last buffer seen and a view on it: one per request, not one per string */
+  /** the last buffer seen without a view, and a view on it (one per buffer, not one per string) */
   #buf: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(this.#buf.buffer);
-  intern(buf: Uint8Array, start: number, end: number): string {
+  /**
+   * The string of bytes [start, end) of `buf`. `view`, a DataView on exactly `buf` (the scanners pass their
+   * own), saves making one; without it the interner keeps one for the last buffer it saw.
+   */
+  intern(buf: Uint8Array, start: number, end: number, view?: DataView): string {
     const len = end - start;
     if (len === 0) return "";
     if (len > 256) return decodeUtf8(buf, start, end);
     const slot = (Math.imul(len, 0x9e3779b1) ^ Math.imul(buf[end - 1], 0x85ebca6b) ^
       Math.imul(buf[start + (len >> 1)] | (buf[end - 2 < start ? start : end - 2] << 8), 0xc2b2ae35)) >>> 22;
     if (this.#frontLen[slot] === len) {
-      if (buf !== this.#buf) {
-        this.#buf = buf;
-        this.#view = viewOf(buf);
-      }
-      const v = this.#view, w = this.#arenaView, at = this.#frontAt[slot];
+      const v = view ?? this.#viewOf(buf), w = this.#arenaView, at = this.#frontAt[slot];
       let i = 0;
       while (i + 4 <= len && v.getInt32(start + i) === w.getInt32(at + i)) i += 4;
       while (i < len && buf[start + i] === this.#arena[at + i]) i++;
@@ -193,6 +193,14 @@ export class Interner {
     this.#frontStr[slot] = str;
     this.#arenaTop += len;
     return str;
+  }
+  #viewOf(buf: Uint8Array): DataView {
+    // (a resizable buffer may have grown under the same array)
+    if (buf !== this.#buf || buf.byteLength !== this.#view.byteLength) {
+      this.#buf = buf;
+      this.#view = viewOf(buf);
+    }
+    return this.#view;
   }
   #intern(buf: Uint8Array, start: number, end: number, len: number): string {
     let h = 0x811c9dc5 ^ len;
@@ -396,18 +404,17 @@ const A_SERVICE = 1,
 class KeyTable {
   /** keySlot() → 1 + key index, SEVERAL when more than one key has it, 0 none */
   readonly slot: Uint8Array = new Uint8Array(128 << 8);
-  readonly keys: Uint8Array[];
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
   readonly #at: Int32Array;
   readonly #ids: Int32Array;
   constructor(entries: [string, number][]) {
-    this.keys = entries.map(([k]) => enc.encode(k));
-    this.#bytes = new Uint8Array(this.keys.reduce((n, k) => n + k.length, 0));
+    const keys = entries.map(([k]) => enc.encode(k));
+    this.#bytes = new Uint8Array(keys.reduce((n, k) => n + k.length, 0));
     this.#view = viewOf(this.#bytes);
     this.#at = new Int32Array(entries.length + 1);
     this.#ids = new Int32Array(entries.map(([, id]) => id));
-    this.keys.forEach((k, j) => {
+    keys.forEach((k, j) => {
       if (k.length === 0 || k.length >= 128) throw new Error(`KeyTable: key ${entries[j][0]} has no slot`);
       this.#bytes.set(k, this.#at[j]);
       this.#at[j + 1] = this.#at[j] + k.length;
@@ -545,7 +552,7 @@ function readKeyValue(r: Reader, end: number, keys: KeyTable): number {
 }
 
 function avString(r: Reader, interner: Interner): string {
-  if (avStrStart >= 0) return interner.intern(r.buf, avStrStart, avStrEnd);
+  if (avStrStart >= 0) return interner.intern(r.buf, avStrStart, avStrEnd, r.view);
   return Number.isNaN(avNum) ? "" : String(avNum);
 }
 
@@ -622,6 +629,7 @@ function walk(
   interner: Interner,
   onItem: (r: Reader, end: number) => void,
   stats: ScanStats,
+  fast: boolean,
 ): void {
   const r = new Reader(bytes);
   const end = bytes.length;
@@ -661,7 +669,7 @@ function walk(
       while (r.pos < sEnd) {
         // fast path: the item's tag and a length of one or two bytes (an item's bytes are read by onItem)
         const p = r.pos;
-        if (bytes[p] === 0x12 && p + 2 < sEnd) {
+        if (fast && bytes[p] === 0x12 && p + 2 < sEnd) {
           let n = bytes[p + 1], v = p + 2;
           if (n >= 0x80 && bytes[v] < 0x80) n = (n & 0x7f) | (bytes[v++] << 7);
           if ((n < 0x80 || v === p + 3) && v + n <= sEnd) {
@@ -693,6 +701,11 @@ const EMPTY = new Uint8Array(0);
 export interface ScanOptions {
   /** String cache shared across calls. @default a module-wide interner */
   interner?: Interner;
+  /**
+   * Read every field through the general reader, without the fast paths. They give the same results and
+   * the same errors; this is for differential tests and debugging. @default false
+   */
+  general_only?: boolean;
 }
 
 /** Calls `onSpan` for every span of an ExportTraceServiceRequest. Throws OtlpScanError when malformed. */
@@ -705,10 +718,18 @@ export function scanTraces(
   const res = newResource();
   const s = new ReusedSpan(bytes, res);
   const stats: ScanStats = { resources: 0, items: 0 };
-  walk(bytes, res, interner, (r, end) => {
-    readSpan(r, end, s, interner);
-    onSpan(s);
-  }, stats);
+  const fast = options.general_only !== true;
+  // two closures, so that the product's call site stays monomorphic
+  const onItem = fast
+    ? (r: Reader, end: number) => {
+      readSpan(r, end, s, interner);
+      onSpan(s);
+    }
+    : (r: Reader, end: number) => {
+      readSpanGeneral(r, end, s, interner);
+      onSpan(s);
+    };
+  walk(bytes, res, interner, onItem, stats, fast);
   return stats;
 }
 
@@ -765,24 +786,7 @@ class ReusedSpan implements SpanView {
  */
 function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): void {
   const buf = r.buf, view = r.view;
-  s.ts = s.ss = s.ps = -1;
-  s.name = "";
-  s.kind = 0;
-  s.status_code = 0;
-  s.http_status = 0;
-  s.grpc_status = -1;
-  s.db_system =
-    s.db_name =
-    s.peer_service =
-    s.server_address =
-    s.messaging_system =
-      "";
-  s.messaging_destination = "";
-  s.sLo =
-    s.sHi =
-    s.eLo =
-    s.eHi =
-      0;
+  clearSpan(s);
   let pos = r.pos;
   while (pos < end) {
     const t = buf[pos];
@@ -797,10 +801,10 @@ function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): vo
             const kl = buf[v + 1];
             const ke = v + 2 + kl;
             if (kl < 0x80 && ke <= e) {
-              // most keys are rejected here, by length and last byte, without a call
+              // most keys are rejected here, by their slot, without a call
               const id = SPAN_KEYS.slot[keySlot(kl, buf[v + 2], buf[ke - 1])] === 0
                 ? 0
-                : SPAN_KEYS.match(r.view, buf, v + 2, ke);
+                : SPAN_KEYS.match(view, buf, v + 2, ke);
               if (id === 0) {
                 pos = e;
                 continue;
@@ -848,11 +852,12 @@ function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): vo
           continue;
         }
         if (t === 0x2a) {
-          s.name = interner.intern(buf, v, e);
+          s.name = interner.intern(buf, v, e, view);
           pos = e;
           continue;
         }
         if (t === 0x7a) { // status: a code and a short message, or fall back to the general path
+          // (which reads the same code fields again, in the same order: what is set here is overwritten)
           let q = v;
           while (q + 1 < e && buf[q + 1] < 0x80) {
             if (buf[q] === 0x18) {
@@ -892,6 +897,40 @@ function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): vo
     pos = r.pos;
   }
   r.pos = pos;
+  finishSpan(s);
+}
+
+/** Reads one span [r.pos, end) through the general reader only (ScanOptions.general_only). */
+function readSpanGeneral(r: Reader, end: number, s: ReusedSpan, interner: Interner): void {
+  clearSpan(s);
+  while (r.pos < end) readSpanField(r, end, s, interner);
+  finishSpan(s);
+}
+
+/** Sets every field a span may lack to its absent value. */
+function clearSpan(s: ReusedSpan): void {
+  s.ts = s.ss = s.ps = -1;
+  s.name = "";
+  s.kind = 0;
+  s.status_code = 0;
+  s.http_status = 0;
+  s.grpc_status = -1;
+  s.db_system =
+    s.db_name =
+    s.peer_service =
+    s.server_address =
+    s.messaging_system =
+      "";
+  s.messaging_destination = "";
+  s.sLo =
+    s.sHi =
+    s.eLo =
+    s.eHi =
+      0;
+}
+
+/** The times of a span read: start and duration from the fixed64 halves. */
+function finishSpan(s: ReusedSpan): void {
   s.start_ms = nanosToMs(s.sHi, s.sLo);
   s.duration_ms = ((s.eHi - s.sHi) * TWO_32 + (s.eLo - s.sLo)) / 1e6;
 }
@@ -927,7 +966,7 @@ function readSpanField(r: Reader, end: number, s: ReusedSpan, interner: Interner
     case 5: {
       expectWt(r, 2, "Span.name");
       const e = r.len(end);
-      s.name = interner.intern(r.buf, r.pos, e);
+      s.name = interner.intern(r.buf, r.pos, e, r.view);
       r.pos = e;
       return;
     }
@@ -1029,7 +1068,14 @@ export function scanMetrics(
     labels: "",
   };
   const stats: ScanStats = { resources: 0, items: 0 };
-  walk(bytes, res, interner, (r, end) => readMetric(r, end, p, interner, onPoint), stats);
+  walk(
+    bytes,
+    res,
+    interner,
+    (r, end) => readMetric(r, end, p, interner, onPoint),
+    stats,
+    !options.general_only,
+  );
   return stats;
 }
 
@@ -1055,7 +1101,7 @@ function readMetric(
     if (f === 1 || f === 3) {
       expectWt(r, 2, f === 1 ? "Metric.name" : "Metric.unit");
       const e = r.len(end);
-      const v = interner.intern(r.buf, r.pos, e);
+      const v = interner.intern(r.buf, r.pos, e, r.view);
       if (f === 1) p.name = v;
       else p.unit = v;
       r.pos = e;
@@ -1174,7 +1220,7 @@ function readLabel(r: Reader, end: number, interner: Interner): string {
     if (f === 1) {
       expectWt(r, 2, "KeyValue.key");
       const e = r.len(end);
-      key = interner.intern(r.buf, r.pos, e);
+      key = interner.intern(r.buf, r.pos, e, r.view);
       r.pos = e;
     } else if (f === 2) {
       expectWt(r, 2, "KeyValue.value");
@@ -1210,10 +1256,17 @@ export function scanLogs(
     span_id: EMPTY,
   };
   const stats: ScanStats = { resources: 0, items: 0 };
-  walk(bytes, res, interner, (r, end) => {
-    readLog(r, end, l, interner);
-    onRecord(l);
-  }, stats);
+  walk(
+    bytes,
+    res,
+    interner,
+    (r, end) => {
+      readLog(r, end, l, interner);
+      onRecord(l);
+    },
+    stats,
+    !options.general_only,
+  );
   return stats;
 }
 
@@ -1240,7 +1293,7 @@ function readLog(r: Reader, end: number, l: LogRecordView, interner: Interner): 
       case 3: {
         expectWt(r, 2, "LogRecord.severity_text");
         const e = r.len(end);
-        l.severity_text = interner.intern(r.buf, r.pos, e);
+        l.severity_text = interner.intern(r.buf, r.pos, e, r.view);
         r.pos = e;
         break;
       }

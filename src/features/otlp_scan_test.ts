@@ -492,7 +492,7 @@ function repad(b: Uint8Array, shape: Shape): Uint8Array {
   return new Uint8Array(out);
 }
 
-Deno.test("scanTraces(): the fast path and the general path read every span the same", () => {
+Deno.test("scanTraces(): padded (non-minimal) tags and lengths read the same as minimal ones", () => {
   const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((a) => idHex(a));
   const text = fc.oneof(
     fc.string({ maxLength: 12 }),
@@ -513,8 +513,11 @@ Deno.test("scanTraces(): the fast path and the general path read every span the 
       "messaging.system",
       "messaging.destination.name",
       "messaging.destination",
-      "code.file.path", // same length and last byte as keys Vigil reads
-      "url.template",
+      // keys in the slot of a key Vigil reads (same length, first and last byte), read in full and refused
+      "http.respXnse.status_code",
+      "server.addrXss",
+      "db.sYstem.name",
+      "peer.sXrvice",
     ),
     fc.string({ maxLength: 30 }),
   );
@@ -565,5 +568,166 @@ Deno.test("scanTraces(): the fast path and the general path read every span the 
       assertEquals(read(padded), fast);
     }),
     { numRuns: 300 },
+  );
+});
+
+/** Everything scanTraces() says of `b`: the spans, and its stats or its error. */
+function readBoth(b: Uint8Array, general_only: boolean) {
+  const out: unknown[] = [];
+  try {
+    const stats = scanTraces(b, (s) => out.push({ ...flat(s), d: s.duration_ms, a: s.server_address }), {
+      general_only,
+    });
+    return { out, stats };
+  } catch (e) {
+    if (!(e instanceof OtlpScanError)) throw e;
+    return { out, error: e.message };
+  }
+}
+
+Deno.test("scanTraces(): the fast path and general_only give the same spans, stats and errors on mangled input", () => {
+  const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((a) => idHex(a));
+  const key = fc.constantFrom(
+    "http.status_code",
+    "rpc.grpc.status_code",
+    "server.address",
+    "db.system",
+    "x",
+    "",
+  );
+  const value = fc.oneof(
+    fc.string({ maxLength: 140 }).map((stringValue) => ({ stringValue })),
+    fc.integer({ min: 0, max: 20_000 }).map((intValue) => ({ intValue })),
+    fc.boolean().map((boolValue) => ({ boolValue })),
+  );
+  const span = fc.record({
+    traceId: hex(16),
+    spanId: hex(8),
+    name: fc.string({ maxLength: 140 }),
+    kind: fc.integer({ min: 0, max: 5 }),
+    startTimeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 62n }).map(String),
+    endTimeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 62n }).map(String),
+    attributes: fc.array(fc.record({ key, value }), { maxLength: 6 }),
+    status: fc.record({ code: fc.integer({ min: 0, max: 2 }), message: fc.string({ maxLength: 8 }) }),
+  });
+  // byte edits: [position (fraction of the length), kind, byte]
+  const edit = fc.tuple(
+    fc.double({ min: 0, max: 1, noNaN: true }),
+    fc.constantFrom("set", "cut", "insert", "drop"),
+    fc.nat(255),
+  );
+  const mangle = (b: Uint8Array, edits: [number, string, number][]) => {
+    let out = [...b];
+    for (const [f, kind, byte] of edits) {
+      const i = Math.min(out.length - 1, Math.floor(f * out.length));
+      if (i < 0) break;
+      if (kind === "set") out[i] = byte;
+      else if (kind === "cut") out = out.slice(0, i);
+      else if (kind === "insert") out.splice(i, 0, byte);
+      else out.splice(i, 1);
+    }
+    return new Uint8Array(out);
+  };
+  fc.assert(
+    fc.property(
+      fc.array(span, { minLength: 1, maxLength: 4 }),
+      fc.array(edit, { maxLength: 3 }),
+      (spans, edits) => {
+        const bytes = mangle(
+          encodeOtlp("traces", {
+            resourceSpans: [{
+              resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] },
+              scopeSpans: [{ spans }],
+            }],
+          }),
+          edits,
+        );
+        assertEquals(readBoth(bytes, false), readBoth(bytes, true));
+      },
+    ),
+    { numRuns: 1500 },
+  );
+});
+
+Deno.test("scanTraces(): the fast path and general_only agree on spans built from fields with wrong lengths", () => {
+  const enc = new TextEncoder();
+  /** A length prefix off by `d` (at least 0), minimal or padded. */
+  const lenOf = (n: number, d: number, pad: boolean) => varintBytes(Math.max(0, n + d), pad);
+  const off = fc.oneof(
+    { weight: 4, arbitrary: fc.constant(0) },
+    { weight: 2, arbitrary: fc.integer({ min: -2, max: 2 }) },
+    { weight: 1, arbitrary: fc.integer({ min: -20, max: 40 }) },
+  );
+  /**
+   * A length-delimited field whose length is off by d: either the prefix lies (the bytes are all there),
+   * or, for d < 0, the body is cut to match (a well-nested field whose content ends early).
+   */
+  const field = (tag: number, body: number[]) =>
+    fc.tuple(off, fc.boolean(), fc.boolean()).map(([d, pad, cut]) =>
+      cut && d < 0
+        ? [
+          tag,
+          ...lenOf(Math.max(0, body.length + d), 0, pad),
+          ...body.slice(0, Math.max(0, body.length + d)),
+        ]
+        : [tag, ...lenOf(body.length, d, pad), ...body]
+    );
+  const varint = fc.oneof(
+    fc.nat(127),
+    fc.nat(20_000),
+    fc.integer({ min: 16_384, max: 2 ** 21 }),
+    fc.constant(2 ** 40),
+  )
+    .map((v) => varintBytes(v, false));
+  const attribute = fc.tuple(
+    fc.constantFrom("http.status_code", "server.address", "server.addrXss", "db.system", "x", ""),
+    fc.oneof(
+      fc.string({ maxLength: 20 }).map((
+        v,
+      ) => [0x0a, ...varintBytes(enc.encode(v).length, false), ...enc.encode(v)]),
+      varint.map((v) => [0x18, ...v]),
+      fc.constant([0x10, 1]).map((b) => [...b]), // bool
+    ),
+  ).chain(([k, v]) =>
+    fc.tuple(field(0x0a, [...enc.encode(k)]), field(0x12, v)).chain(([kf, vf]) => field(0x4a, [...kf, ...vf]))
+  );
+  const token = fc.oneof(
+    fc.uint8Array({ minLength: 16, maxLength: 16 }).chain((id) => field(0x0a, [...id])),
+    fc.uint8Array({ minLength: 8, maxLength: 8 }).chain((id) => field(0x12, [...id])),
+    fc.uint8Array({ minLength: 8, maxLength: 8 }).chain((id) => field(0x22, [...id])),
+    fc.string({ maxLength: 20 }).chain((n) => field(0x2a, [...enc.encode(n)])),
+    varint.map((v) => [0x30, ...v]),
+    fc.tuple(fc.constantFrom(0x39, 0x41), fc.uint8Array({ minLength: 8, maxLength: 8 })).map((
+      [t, b],
+    ) => [t, ...b]),
+    attribute,
+    attribute,
+    attribute,
+    attribute,
+    fc.tuple(varint, fc.string({ maxLength: 6 })).chain(([c, m]) =>
+      field(0x7a, [0x18, ...c, 0x12, ...varintBytes(enc.encode(m).length, false), ...enc.encode(m)])
+    ),
+    fc.uint8Array({ maxLength: 3 }).map((b) => [...b]), // stray bytes
+    // a tag Vigil reads with a three-byte (or longer) length prefix
+    fc.tuple(fc.constantFrom(0x0a, 0x2a, 0x4a, 0x7a), fc.integer({ min: 0x80, max: 0xff }), fc.nat(255))
+      .map(([t, a, b]) => [t, a, b, 0x01, ...new Array(140).fill(0x30)]),
+  );
+  const spanBody = fc.tuple(fc.array(token, { maxLength: 8 }), fc.option(fc.nat(200))).map(([ts, cut]) => {
+    const b = ts.flat();
+    return cut === null ? b : b.slice(0, cut);
+  });
+  // the span, then a well-formed one after it in the same scope (a read past the first must not matter)
+  const next = [0x2a, 1, 0x6e];
+  const wrap = (span: number[]) => {
+    const scope = [0x12, ...varintBytes(span.length, false), ...span, 0x12, next.length, ...next];
+    const rs = [0x12, ...varintBytes(scope.length, false), ...scope];
+    return new Uint8Array([0x0a, ...varintBytes(rs.length, false), ...rs]);
+  };
+  fc.assert(
+    fc.property(spanBody, (span) => {
+      const bytes = wrap(span);
+      assertEquals(readBoth(bytes, false), readBoth(bytes, true));
+    }),
+    { numRuns: 10_000 },
   );
 });
