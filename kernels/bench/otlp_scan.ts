@@ -37,8 +37,9 @@
  * of one or two bytes, attributes rejected by key length and first and last byte before any compare, the
  * common AnyValue shapes read in place) and its interner (one byte arena, compared four bytes at a time:
  * an object per cached string cost more in pointer chasing than the compare itself) brought it to
- * 186-187 ns per span, 26.4-26.7x protobufjs decode + toObject (load average 0.6, 60 requests, 9
- * rounds); the Wasm scan, which mirrors the old walk, is now 0.67x the JS scanner.
+ * 185-187 ns per span, 25.4-26.7x protobufjs decode + toObject (load average 0.6-0.8, 60 requests, 9
+ * rounds, three runs); the Wasm scan, which mirrors the old walk, is now 0.64-0.67x the JS scanner.
+ * bench:features (400 and 2,000 requests, wall clock, 7 rounds) put the same scan at 172-176 ns, 27.9-29.1x.
  */
 import { otlpType } from "../../src/core/otlp/codec.ts";
 import asc from "assemblyscript/asc";
