@@ -72,6 +72,17 @@ if (feed !== "source" && feed !== "backlog") {
   throw new RangeError(`Cannot run bench:scaling as --feed must be source or backlog: got ${feed}`);
 }
 
+/** The engine as every run starts it: features only, no idle flush, the requests' hour of event time. */
+function startEngine(nats_url: string, workers: number) {
+  return startFeatureEngine({
+    nats_url,
+    workers,
+    idle_flush_ms: 0,
+    graph: false,
+    max_out_of_order_ms: 600_000,
+  });
+}
+
 /** Publishes requests in order onto the OTLP subject and waits until JetStream has them all. */
 async function publishAll(bus: Awaited<ReturnType<typeof connectBus>>, subject: string, bs: Uint8Array[]) {
   await Promise.all(bs.map((b) => bus.js.publish(subject, b)));
@@ -90,13 +101,7 @@ async function runBacklog(workers: number) {
   await ensureStreams(bus);
   await publishAll(bus, "otlp.v1.traces.default", warmup);
   await publishAll(bus, "otlp.v1.traces.default", requests);
-  await using engine = await startFeatureEngine({
-    nats_url: nats.url,
-    workers,
-    idle_flush_ms: 0,
-    graph: false,
-    max_out_of_order_ms: 600_000,
-  });
+  await using engine = await startEngine(nats.url, workers);
   while (engine.counters().reducer.units < warmup.length) await sleep(1);
   const nats0 = natsServerCpuS(nats.storeDir);
   const threads0 = threadCpuS();
@@ -130,13 +135,7 @@ async function run(workers: number) {
   await using nats = await startNatsServer();
   await using bus = await connectBus(nats.url);
   await ensureStreams(bus);
-  await using engine = await startFeatureEngine({
-    nats_url: nats.url,
-    workers,
-    idle_flush_ms: 0,
-    graph: false,
-    max_out_of_order_ms: 600_000,
-  });
+  await using engine = await startEngine(nats.url, workers);
   // Warm-up: fresh workers compile their code on their first messages; those are not what is measured.
   await publishAll(bus, "otlp.v1.traces.default", warmup);
   while (engine.counters().reducer.units < warmup.length) await sleep(5);
