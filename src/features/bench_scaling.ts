@@ -29,7 +29,7 @@
  * Session 8, after the scanner's fast path (load average 0.6-0.8, same settings): `--feed source` 620k
  * spans/s with 1 worker (busy 47-52 %), 611k with 2 (0.99x): still the feed. `--feed backlog` (the
  * requests already in the OTLP stream, see runBacklog; 800 and 1,600 requests, load average 1.1-2.0,
- * four runs): 1 worker 0.95-1.09M spans/s (the worker thread busy 74-78 % over the whole pass; about
+ * three runs): 1 worker 0.95-1.09M spans/s (the worker thread busy 74-78 % over the whole pass; about
  * 0.5 s of Vigil CPU and 0.13-0.16 s of nats-server per 409,600 spans), 2 workers 1.01-1.11M (0.93-1.17x,
  * busy 38-62 % each): one worker already keeps about 1.6 of the 2 cores busy, so a second one has little to
  * run on.
