@@ -415,7 +415,11 @@ class KeyTable {
     this.#at = new Int32Array(entries.length + 1);
     this.#ids = new Int32Array(entries.map(([, id]) => id));
     keys.forEach((k, j) => {
-      if (k.length === 0 || k.length >= 128) throw new Error(`KeyTable: key ${entries[j][0]} has no slot`);
+      if (k.length === 0 || k.length >= 128) {
+        throw new RangeError(
+          `Cannot build a KeyTable as keys must be 1 to 127 bytes: ${entries[j][0]} is ${k.length}`,
+        );
+      }
       this.#bytes.set(k, this.#at[j]);
       this.#at[j + 1] = this.#at[j] + k.length;
       const at = keySlot(k.length, k[0], k[k.length - 1]);
