@@ -768,6 +768,19 @@ class ReusedSpan implements SpanView {
   eLo = 0;
   eHi = 0;
   constructor(readonly buf: Uint8Array, readonly resource: ResourceView) {}
+  /** Notes where the id of Span field `field` (1 trace, 2 span, 4 parent span) lies: [start, end). */
+  setId(field: number, start: number, end: number): void {
+    if (field === 1) {
+      this.ts = start;
+      this.te = end;
+    } else if (field === 2) {
+      this.ss = start;
+      this.se = end;
+    } else {
+      this.ps = start;
+      this.pe = end;
+    }
+  }
   get trace_id(): Uint8Array {
     return this.ts < 0 ? EMPTY : this.buf.subarray(this.ts, this.te);
   }
@@ -786,7 +799,7 @@ class ReusedSpan implements SpanView {
  * before any compare, and the value of one Vigil reads is taken in place when it is a plain string or a
  * small int. Any other byte (another field, a longer length, another value shape, or a malformed one) goes
  * to {@link readSpanField}, which reads that field again from its tag, so the fast path changes no result
- * and no error (otlp_scan_test.ts reads padded encodings, which take the general path, against it).
+ * and no error (otlp_scan_test.ts checks both against ScanOptions.general_only on malformed input).
  */
 function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): void {
   const buf = r.buf, view = r.view;
@@ -840,19 +853,9 @@ function readSpan(r: Reader, end: number, s: ReusedSpan, interner: Interner): vo
           pos = e;
           continue;
         }
-        if (t === 0x0a) {
-          s.ts = v;
-          s.te = pos = e;
-          continue;
-        }
-        if (t === 0x12) {
-          s.ss = v;
-          s.se = pos = e;
-          continue;
-        }
-        if (t === 0x22) {
-          s.ps = v;
-          s.pe = pos = e;
+        if (t === 0x0a || t === 0x12 || t === 0x22) { // trace id, span id, parent span id
+          s.setId(t >> 3, v, e);
+          pos = e;
           continue;
         }
         if (t === 0x2a) {
@@ -943,27 +946,12 @@ function finishSpan(s: ReusedSpan): void {
 function readSpanField(r: Reader, end: number, s: ReusedSpan, interner: Interner): void {
   const f = r.tag(end);
   switch (f) {
-    case 1: {
-      expectWt(r, 2, "Span.trace_id");
-      const e = r.len(end);
-      s.ts = r.pos;
-      s.te = e;
-      r.pos = e;
-      return;
-    }
-    case 2: {
-      expectWt(r, 2, "Span.span_id");
-      const e = r.len(end);
-      s.ss = r.pos;
-      s.se = e;
-      r.pos = e;
-      return;
-    }
+    case 1:
+    case 2:
     case 4: {
-      expectWt(r, 2, "Span.parent_span_id");
+      expectWt(r, 2, f === 1 ? "Span.trace_id" : f === 2 ? "Span.span_id" : "Span.parent_span_id");
       const e = r.len(end);
-      s.ps = r.pos;
-      s.pe = e;
+      s.setId(f, r.pos, e);
       r.pos = e;
       return;
     }
