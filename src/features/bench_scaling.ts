@@ -35,11 +35,12 @@
  * run on.
  */
 import { SPANS_PER_REQUEST, traceRequest } from "./bench_requests.ts";
-import { startFeatureEngine } from "./engine.ts";
+import { type FeatureEngine, startFeatureEngine } from "./engine.ts";
 import { connectBus } from "../bus/connection.ts";
 import { ensureStreams } from "../bus/streams.ts";
 import { STREAMS } from "../bus/subjects.ts";
 import { startNatsServer } from "../../tests/helpers/nats_server.ts";
+import { until } from "../../tests/helpers/until.ts";
 import process from "node:process";
 import { load1, median, natsServerCpuS, threadCpuS } from "./bench_host.ts";
 
@@ -67,14 +68,16 @@ const warmup = Array.from({ length: nWarm }, (_, i) => traceRequest(nReq + i, t0
 const spans = nReq * SPANS_PER_REQUEST;
 const STAGE = "BENCH_STAGE";
 const STAGE_SUBJECT = "bench.stage";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const feed = arg("--feed", "source");
 if (feed !== "source" && feed !== "backlog") {
   throw new RangeError(`Cannot run bench:scaling as --feed must be source or backlog: got ${feed}`);
 }
 
-/** The engine as every run starts it: features only, no idle flush, the requests' hour of event time. */
+/**
+ * The engine as every run starts it: features only, no idle flush, and an out-of-order bound that takes the
+ * warm-up (a minute of event time before the requests) and the requests as one stream.
+ */
 function startEngine(nats_url: string, workers: number) {
   return startFeatureEngine({
     nats_url,
@@ -85,7 +88,7 @@ function startEngine(nats_url: string, workers: number) {
   });
 }
 
-/** Publishes requests in order onto the OTLP subject and waits until JetStream has them all. */
+/** Publishes requests in order onto `subject` and waits until JetStream has them all. */
 async function publishAll(bus: Awaited<ReturnType<typeof connectBus>>, subject: string, bs: Uint8Array[]) {
   await Promise.all(bs.map((b) => bus.js.publish(subject, b)));
 }
@@ -124,12 +127,12 @@ async function backlogPass(workers: number, n: number) {
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   await using engine = await startEngine(nats.url, workers);
-  while (engine.counters().reducer.units < warmup.length + n) await sleep(1);
+  await merged(engine, warmup.length + n, 1);
   const wall_s = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const nats_cpu_s = natsServerCpuS(nats.storeDir) - nats0;
   const busy = workerBusy(threads0, wall_s);
-  while (!(await engine.drained())) await sleep(5);
+  await drained(engine);
   await engine.close();
   return {
     wall_s,
@@ -138,6 +141,22 @@ async function backlogPass(workers: number, n: number) {
     worker_threads_busy: busy,
     per_worker_messages: engine.counters().per_worker.map((c) => c.messages),
   };
+}
+
+/** Waits until the reducer has merged `n` requests, polling every `interval_ms` (the clock stops then). */
+function merged(engine: FeatureEngine, n: number, interval_ms: number): Promise<void> {
+  return until(() => engine.counters().reducer.units >= n, `the reducer to merge ${n} requests`, {
+    interval_ms,
+    timeout_ms: 600_000,
+  });
+}
+
+/** Waits until the engine's consumers have nothing pending. */
+function drained(engine: FeatureEngine): Promise<void> {
+  return until(() => engine.drained(), "the engine's consumers to drain", {
+    interval_ms: 5,
+    timeout_ms: 600_000,
+  });
 }
 
 /** Each feature worker thread's CPU since `threads0` over the wall time: how busy it was (Linux only). */
@@ -155,11 +174,11 @@ async function run(workers: number) {
   await using engine = await startEngine(nats.url, workers);
   // Warm-up: fresh workers compile their code on their first messages; those are not what is measured.
   await publishAll(bus, "otlp.v1.traces.default", warmup);
-  while (engine.counters().reducer.units < warmup.length) await sleep(5);
-  while (!(await engine.drained())) await sleep(5);
+  await merged(engine, warmup.length, 5);
+  await drained(engine);
   // (the workers report their counters every 250 ms: wait until they account for the warm-up)
   const total = () => engine.counters().per_worker.reduce((n, c) => n + c.messages, 0);
-  while (total() < warmup.length) await sleep(20);
+  await until(() => total() >= warmup.length, "the workers' counters to account for the warm-up");
   const warmed = engine.counters().per_worker.map((c) => c.messages);
   // Every worker is up and pulling from the drained OTLP stream. The requests wait in a staging stream, and
   // at the start the OTLP stream sources them (renamed onto the OTLP subject): they arrive at the server's
@@ -179,8 +198,8 @@ async function run(workers: number) {
       subject_transforms: [{ src: `${STAGE_SUBJECT}.traces`, dest: "otlp.v1.traces.default" }],
     }],
   });
-  while (engine.counters().reducer.units < warmup.length + nReq) await sleep(5);
-  while (!(await engine.drained())) await sleep(5);
+  await merged(engine, warmup.length + nReq, 5);
+  await drained(engine);
   await engine.flush();
   const wall_s = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
