@@ -373,6 +373,15 @@ function expectWt(r: Reader, want: number, field: string): void {
   if (r.wt !== want) fail(`${field} has wire type ${r.wt}, expected ${want}`, r.pos);
 }
 
+/** Reads the string field `field` whose tag was just read, interned; leaves r.pos after it. */
+function readString(r: Reader, end: number, interner: Interner, field: string): string {
+  expectWt(r, 2, field);
+  const e = r.len(end);
+  const v = interner.intern(r.buf, r.pos, e, r.view);
+  r.pos = e;
+  return v;
+}
+
 // ---------------------------------------------------------------------------------------------- attributes
 
 const enc = new TextEncoder();
@@ -955,13 +964,9 @@ function readSpanField(r: Reader, end: number, s: ReusedSpan, interner: Interner
       r.pos = e;
       return;
     }
-    case 5: {
-      expectWt(r, 2, "Span.name");
-      const e = r.len(end);
-      s.name = interner.intern(r.buf, r.pos, e, r.view);
-      r.pos = e;
+    case 5:
+      s.name = readString(r, end, interner, "Span.name");
       return;
-    }
     case 6:
       expectWt(r, 0, "Span.kind");
       s.kind = r.varint(end);
@@ -1091,12 +1096,9 @@ function readMetric(
   while (r.pos < end) {
     const f = r.tag(end);
     if (f === 1 || f === 3) {
-      expectWt(r, 2, f === 1 ? "Metric.name" : "Metric.unit");
-      const e = r.len(end);
-      const v = interner.intern(r.buf, r.pos, e, r.view);
+      const v = readString(r, end, interner, f === 1 ? "Metric.name" : "Metric.unit");
       if (f === 1) p.name = v;
       else p.unit = v;
-      r.pos = e;
     } else if (METRIC_KINDS[f] !== undefined) {
       expectWt(r, 2, `Metric.${METRIC_KINDS[f]}`);
       dataEnd = r.len(end);
@@ -1210,10 +1212,7 @@ function readLabel(r: Reader, end: number, interner: Interner): string {
   while (r.pos < end) {
     const f = r.tag(end);
     if (f === 1) {
-      expectWt(r, 2, "KeyValue.key");
-      const e = r.len(end);
-      key = interner.intern(r.buf, r.pos, e, r.view);
-      r.pos = e;
+      key = readString(r, end, interner, "KeyValue.key");
     } else if (f === 2) {
       expectWt(r, 2, "KeyValue.value");
       valEnd = r.len(end);
@@ -1282,13 +1281,9 @@ function readLog(r: Reader, end: number, l: LogRecordView, interner: Interner): 
         expectWt(r, 0, "LogRecord.severity_number");
         l.severity_number = r.varint(end);
         break;
-      case 3: {
-        expectWt(r, 2, "LogRecord.severity_text");
-        const e = r.len(end);
-        l.severity_text = interner.intern(r.buf, r.pos, e, r.view);
-        r.pos = e;
+      case 3:
+        l.severity_text = readString(r, end, interner, "LogRecord.severity_text");
         break;
-      }
       case 5: {
         expectWt(r, 2, "LogRecord.body");
         const e = r.len(end);
